@@ -1,0 +1,73 @@
+"""Sentence embeddings with a BERT-style encoder (the embedded all-MiniLM-L6-v2 by default).
+
+Mean pooling over tokens, L2-normalised, as sentence-transformers does for this model. A text
+longer than the encoder's window is embedded window by window and the windows averaged (weighted
+by their token counts), so no part of it is dropped.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+
+from nlp.runtime import Runtime
+
+
+class Encoder:
+    """Turns texts into unit-length vectors; batches are length-sorted to waste little padding."""
+
+    def __init__(self, tokenizer: Any, model: Any, runtime: Runtime, max_tokens: int = 256, batch_size: int = 32):
+        self.tokenizer = tokenizer
+        self.model = model
+        self.runtime = runtime
+        self.max_tokens = max_tokens
+        self.batch_size = batch_size
+        # Special tokens around a window, read off the tokenizer: [CLS] ... [SEP] for BERT.
+        specials = tokenizer("", add_special_tokens=True)["input_ids"]
+        self._head, self._tail = (specials[:1], specials[1:]) if len(specials) > 1 else ([], specials)
+
+    @property
+    def dim(self) -> int:
+        return int(self.model.config.hidden_size)
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        windows, owners = self._windows(texts)
+        vectors = self._embed_windows(windows)
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        weights = np.zeros(len(texts), dtype=np.float32)
+        for vector, window, owner in zip(vectors, windows, owners):
+            out[owner] += vector * len(window)
+            weights[owner] += len(window)
+        out[weights > 0] /= weights[weights > 0, None]
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.maximum(norms, 1e-12)
+
+    def _windows(self, texts: list[str]) -> tuple[list[list[int]], list[int]]:
+        size = self.max_tokens - len(self._head) - len(self._tail)
+        ids = self.tokenizer(texts, add_special_tokens=False)["input_ids"]
+        windows, owners = [], []
+        for owner, tokens in enumerate(ids):
+            for start in range(0, len(tokens), size):
+                windows.append(tokens[start:start + size])
+                owners.append(owner)
+        return windows, owners
+
+    @torch.inference_mode()
+    def _embed_windows(self, windows: list[list[int]]) -> np.ndarray:
+        order = sorted(range(len(windows)), key=lambda i: -len(windows[i]))
+        vectors = np.zeros((len(windows), self.dim), dtype=np.float32)
+        for first in range(0, len(order), self.batch_size):
+            batch = order[first:first + self.batch_size]
+            encoded = self.tokenizer.pad(
+                {"input_ids": [self._head + windows[i] + self._tail for i in batch]},
+                return_tensors="pt",
+            ).to(self.runtime.device)
+            hidden = self.model(**encoded).last_hidden_state.float()
+            mask = encoded["attention_mask"].unsqueeze(-1).float()
+            pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+            vectors[batch] = pooled.cpu().numpy()
+        return vectors

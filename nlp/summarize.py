@@ -1,0 +1,237 @@
+"""Summaries: abstractive with any seq2seq checkpoint, extractive with the embedded encoder.
+
+Both take `list[str]` and return one `dict` per text, in order, with the keys of the output
+record's `summary` part (README, "Output record").
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+from typing import Any
+
+import numpy as np
+import torch
+
+from nlp.config import EMBEDDED, Summarizer as SummarizerConfig
+from nlp.embed import Encoder
+from nlp.errors import ConfigError, InputError
+from nlp.models import load_encoder, load_seq2seq
+from nlp.runtime import Runtime
+from nlp.sentences import split_sentences
+
+log = logging.getLogger(__name__)
+
+_FALLBACK_LIMIT = 512
+
+
+def build_summarizer(config: SummarizerConfig, runtime: Runtime) -> AbstractiveSummarizer | ExtractiveSummarizer:
+    if config.model == EMBEDDED:
+        tokenizer, model = load_encoder(config, runtime, key="summarizer.model")
+        return ExtractiveSummarizer(Encoder(tokenizer, model, runtime), config.max_sentences)
+    tokenizer, model = load_seq2seq(config, runtime)
+    return AbstractiveSummarizer(tokenizer, model, runtime, config)
+
+
+def input_limit(model: Any, tokenizer: Any) -> int:
+    """The most input tokens the encoder accepts, from the model config and tokenizer."""
+    cfg = model.config
+    found = [getattr(cfg, "max_encoder_position_embeddings", None)]
+    if found[0] is None:
+        found += [getattr(cfg, "max_position_embeddings", None), getattr(cfg, "n_positions", None)]
+    tokenizer_max = getattr(tokenizer, "model_max_length", None)
+    found.append(tokenizer_max if tokenizer_max and tokenizer_max < 1_000_000 else None)
+    limits = [value for value in found if isinstance(value, int) and value > 0]
+    if not limits:
+        log.warning("no input limit in the model config; assuming %d tokens", _FALLBACK_LIMIT)
+        return _FALLBACK_LIMIT
+    return min(limits)
+
+
+class AbstractiveSummarizer:
+    """`generate()` over length-sorted batches; long input follows `summarizer.long_input`."""
+
+    method = "abstractive"
+
+    def __init__(self, tokenizer: Any, model: Any, runtime: Runtime, config: SummarizerConfig):
+        self.tokenizer, self.model, self.runtime, self.config = tokenizer, model, runtime, config
+        limit = input_limit(model, tokenizer)
+        if config.max_input_tokens and config.max_input_tokens > limit:
+            raise ConfigError(
+                f"summarizer.max_input_tokens: {config.max_input_tokens} is over the model's limit "
+                f"of {limit} tokens; use at most {limit} or leave it null"
+            )
+        self.limit = config.max_input_tokens or limit
+        task = (getattr(model.config, "task_specific_params", None) or {}).get("summarization", {})
+        self.prefix = task.get("prefix", "")
+        overhead = len(tokenizer(self.prefix or "", add_special_tokens=True)["input_ids"])
+        self.budget = self.limit - overhead  # content tokens that fit beside prefix and specials
+        if self.budget < 4:
+            raise ConfigError(f"summarizer.max_input_tokens: {self.limit} leaves no room for text")
+        self.generation = config.generation.overrides()
+
+    def summarize(self, texts: list[str]) -> list[dict]:
+        counts = [len(ids) for ids in self.tokenizer(texts, add_special_tokens=False)["input_ids"]]
+        self._check_lengths(counts)
+        records = [
+            {"text": "", "method": self.method, "input_tokens": n, "chunks": 1, "truncated": False, "rounds": 1}
+            for n in counts
+        ]
+        pending: dict[int, list[str]] = {}
+        for i, (text, n) in enumerate(zip(texts, counts)):
+            if n <= self.budget:
+                pending[i] = [text]
+            elif self.config.long_input == "truncate":
+                pending[i] = [text]  # cut by the tokenizer in _generate, recorded here
+                records[i].update(truncated=True, kept_fraction=round(self.budget / n, 4))
+            else:
+                pending[i] = self._pack(text)
+                records[i]["chunks"] = len(pending[i])
+        for round_number in range(1, self.config.max_rounds + 2):
+            done = self._run_round(pending, records, round_number)
+            for i in done:
+                del pending[i]
+            if not pending:
+                break
+        return records
+
+    def _check_lengths(self, counts: list[int]) -> None:
+        if self.config.long_input != "error":
+            return
+        over = [(i, n) for i, n in enumerate(counts) if n > self.budget]
+        if over:
+            i, n = over[0]
+            raise InputError(
+                f"text {i + 1} has {n} tokens, over the model's limit of {self.budget} "
+                f"({len(over)} text(s) too long); set summarizer.long_input=chunk or truncate"
+            )
+
+    def _run_round(self, pending: dict[int, list[str]], records: list[dict], round_number: int) -> list[int]:
+        """Summarize every pending chunk once; return the texts whose summary is final."""
+        jobs = [(i, chunk) for i, chunks in pending.items() for chunk in chunks]
+        # A multi-chunk text's partials must together fit one chunk, so each gets a share of the
+        # budget; this is what guarantees that the rounds end even for verbose models.
+        caps = [max(1, self.budget // len(pending[i])) if len(pending[i]) > 1 else None for i, _ in jobs]
+        outputs = self._generate([chunk for _, chunk in jobs], caps)
+        partials: dict[int, list[str]] = {}
+        for (i, _), output in zip(jobs, outputs):
+            partials.setdefault(i, []).append(output)
+        done = []
+        for i, parts in partials.items():
+            records[i]["rounds"] = round_number
+            if len(parts) == 1 or round_number > self.config.max_rounds:
+                records[i]["text"] = " ".join(parts)
+                done.append(i)
+            else:
+                pending[i] = self._pack(" ".join(parts))
+        return done
+
+    def _generate(self, texts: list[str], caps: list[int | None]) -> list[str]:
+        outputs = [""] * len(texts)
+        lengths = [len(text) for text in texts]
+        order = sorted(range(len(texts)), key=lambda i: (caps[i] or 0, -lengths[i]))
+        size = self.config.batch_size
+        start = 0
+        while start < len(order):
+            cap = caps[order[start]]
+            batch = [i for i in order[start:start + size] if caps[i] == cap]
+            for i, summary in zip(batch, self._generate_batch([texts[i] for i in batch], cap)):
+                outputs[i] = summary
+            start += len(batch)
+        return outputs
+
+    @torch.inference_mode()
+    def _generate_batch(self, texts: list[str], cap: int | None) -> list[str]:
+        settings = copy.deepcopy(self.model.generation_config)
+        settings.update(**self.generation)
+        if cap is not None:
+            settings.max_new_tokens = min(settings.max_new_tokens or cap, cap)
+            settings.min_new_tokens = min(settings.min_new_tokens or settings.min_length or 0, cap)
+        # *_new_tokens, when set, replace the checkpoint's total-length limits
+        if settings.max_new_tokens is not None:
+            settings.max_length = None
+        if settings.min_new_tokens is not None:
+            settings.min_length = None
+        encoded = self.tokenizer(
+            [self.prefix + text for text in texts],
+            return_tensors="pt", padding=True, truncation=True, max_length=self.limit,
+        ).to(self.runtime.device)
+        generated = self.model.generate(**encoded, generation_config=settings)
+        return [text.strip() for text in self.tokenizer.batch_decode(generated, skip_special_tokens=True)]
+
+    def _pack(self, text: str) -> list[str]:
+        """Sentence-boundary chunks of at most `budget` tokens; an over-long sentence is split."""
+        pieces: list[tuple[str, int]] = []
+        for sentence in split_sentences(text):
+            n = self._count(" " + sentence.text)
+            pieces.extend(self._split_long(sentence.text) if n > self.budget else [(sentence.text, n)])
+        chunks, current, used = [], [], 0
+        for piece, n in pieces:
+            if current and used + n > self.budget:
+                chunks.append(" ".join(current))
+                current, used = [], 0
+            current.append(piece)
+            used += n
+        if current:
+            chunks.append(" ".join(current))
+        # Joined sentences can tokenize slightly longer than their parts did alone.
+        return [
+            part for chunk in chunks
+            for part in ([chunk] if self._count(chunk) <= self.budget else [p for p, _ in self._split_long(chunk)])
+        ]
+
+    def _split_long(self, text: str) -> list[tuple[str, int]]:
+        """Token windows of `text` (sliced at token offsets), each safely under the budget."""
+        offsets = self.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)["offset_mapping"]
+        step = max(1, self.budget - 2)
+        windows = [offsets[first:first + step] for first in range(0, len(offsets), step)]
+        return [(text[window[0][0]:window[-1][1]], len(window)) for window in windows]
+
+    def _count(self, text: str) -> int:
+        return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
+
+
+class ExtractiveSummarizer:
+    """Picks the sentences that best cover the article in embedding space (greedy facility location).
+
+    Each round adds the sentence with the largest gain in sum over all article sentences j of
+    max(similarity(j, chosen)); a sentence that repeats one already chosen adds almost nothing,
+    so the summary spreads over the article. Sentences are returned in article order.
+    """
+
+    method = "extractive"
+
+    def __init__(self, encoder: Encoder, max_sentences: int = 3):
+        self.encoder = encoder
+        self.max_sentences = max_sentences
+
+    def summarize(self, texts: list[str]) -> list[dict]:
+        split = [split_sentences(text) for text in texts]
+        vectors = self.encoder.encode([s.text for sentences in split for s in sentences])
+        counts = [len(ids) for ids in self.encoder.tokenizer(texts, add_special_tokens=False)["input_ids"]]
+        records, offset = [], 0
+        for sentences, n in zip(split, counts):
+            chosen = select_covering(vectors[offset:offset + len(sentences)], self.max_sentences)
+            offset += len(sentences)
+            records.append({
+                "text": " ".join(sentences[i].text for i in chosen),
+                "method": self.method, "input_tokens": n, "chunks": 1, "truncated": False,
+                "sentences": [[sentences[i].start, sentences[i].end] for i in chosen],
+            })
+        return records
+
+
+def select_covering(vectors: np.ndarray, k: int) -> list[int]:
+    """Indices (ascending) of up to k rows that greedily maximise facility-location coverage."""
+    if len(vectors) <= k:
+        return list(range(len(vectors)))
+    similarity = np.clip(vectors @ vectors.T, 0.0, None)
+    covered = np.zeros(len(vectors))
+    chosen: list[int] = []
+    for _ in range(k):
+        gains = np.maximum(similarity, covered[:, None]).sum(axis=0) - covered.sum()
+        gains[chosen] = -1.0
+        best = int(np.argmax(gains))
+        chosen.append(best)
+        covered = np.maximum(covered, similarity[:, best])
+    return sorted(chosen)

@@ -1,0 +1,126 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from conftest import CORPUS, NLP, REPO, long_text
+
+ARTICLE = REPO / "data" / "examples" / "article.txt"
+
+
+def nlp(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([*NLP, *args], capture_output=True, text=True, input=stdin, timeout=300, cwd=REPO)
+
+
+def assert_one_line_error(result, code: int, *fragments: str) -> None:
+    assert result.returncode == code, result.stderr
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    for fragment in fragments:
+        assert fragment in lines[0]
+
+
+@pytest.mark.parametrize("args", [["--help"], ["summarize", "--help"], ["check", "--help"]])
+def test_help_is_fast_and_does_not_import_torch(args):
+    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "nlp", *args],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0
+    assert "usage: nlp" in result.stdout
+    imported = {line.split("|")[-1].strip().split(".")[0] for line in result.stderr.splitlines() if "|" in line}
+    assert not imported & {"torch", "transformers", "pydantic"}
+
+
+def test_help_lists_exit_codes():
+    assert "3  input error" in nlp("--help").stdout
+
+
+def test_offline_default_summarizes_the_example_article():
+    result = nlp("summarize", "--file", str(ARTICLE))
+    assert result.returncode == 0, result.stderr
+    article = ARTICLE.read_text()
+    summary = result.stdout.strip()
+    assert summary and result.stderr == ""
+    record = json.loads(nlp("summarize", "--json", "--file", str(ARTICLE)).stdout)
+    assert record["summary"]["text"] == summary
+    assert record["summary"]["method"] == "extractive"
+    for start, end in record["summary"]["sentences"]:
+        assert article[start:end] in summary
+
+
+def test_local_seq2seq_gives_an_abstractive_record(tiny_bart):
+    result = nlp("summarize", "--json", "--text", long_text(12), f"summarizer.model={tiny_bart}")
+    assert result.returncode == 0, result.stderr
+    record = json.loads(result.stdout)
+    assert record["id"] == "text"
+    summary = record["summary"]
+    assert summary["method"] == "abstractive"
+    assert {"text", "method", "input_tokens", "chunks", "truncated"} <= set(summary)
+    assert summary["chunks"] >= 2 and summary["truncated"] is False
+
+
+@pytest.mark.parametrize("dash", [True, False])
+def test_stdin_input(tiny_bart, dash):
+    args = ["summarize", "--json", f"summarizer.model={tiny_bart}"] + (["-"] if dash else [])
+    result = nlp(*args, stdin=CORPUS[0])
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["id"] == "stdin"
+
+
+def test_script_wrapper_behaves_like_the_command(tiny_bart):
+    args = ["--json", "--text", CORPUS[1], f"summarizer.model={tiny_bart}"]
+    script = subprocess.run([sys.executable, "scripts/summarize.py", *args], capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert script.returncode == 0, script.stderr
+    assert script.stdout == nlp("summarize", *args).stdout
+
+
+def test_unknown_key_exits_2_with_suggestion():
+    result = nlp("summarize", "--text", "x", "summarizer.generation.num_beam=3")
+    assert_one_line_error(result, 2, "unknown key 'summarizer.generation.num_beam'", "did you mean 'summarizer.generation.num_beams'")
+
+
+def test_bad_type_exits_2(tmp_path):
+    config = tmp_path / "bad.yaml"
+    config.write_text("summarizer:\n  max_sentences: three\n")
+    result = nlp("summarize", "--config", str(config), "--text", "x")
+    assert_one_line_error(result, 2, str(config), "summarizer.max_sentences", "found 'three'")
+
+
+def test_unavailable_device_exits_2_before_loading_models():
+    result = nlp("summarize", "--text", "North Korea fired a missile.", "runtime.device=cuda:7")
+    assert_one_line_error(result, 2, "runtime.device: 'cuda:7' was requested")
+
+
+def test_missing_model_exits_4_with_one_line():
+    result = nlp("summarize", "--text", "x", "summarizer.model=nobody/missing-model")
+    assert_one_line_error(result, 4, "'nobody/missing-model' was not found", "hf download")
+
+
+def test_debug_shows_the_traceback():
+    result = nlp("summarize", "--debug", "--text", "x", "summarizer.model=nobody/missing-model")
+    assert result.returncode != 0 and "Traceback" in result.stderr
+
+
+@pytest.mark.parametrize("args,fragment", [
+    (["--file", "no/such/file.txt"], "--file no/such/file.txt: no such file"),
+    (["--text", "   "], "the text is empty"),
+])
+def test_input_errors_exit_3(args, fragment):
+    assert_one_line_error(nlp("summarize", *args), 3, fragment)
+
+
+def test_error_policy_exits_3(tiny_bart):
+    result = nlp("summarize", "--text", long_text(20), f"summarizer.model={tiny_bart}", "summarizer.long_input=error")
+    assert_one_line_error(result, 3, "over the model's limit", "long_input=chunk")
+
+
+def test_check_prints_the_resolved_config():
+    result = nlp("check", "summarizer.generation.num_beams=5")
+    assert result.returncode == 0
+    assert "num_beams: 5" in result.stdout and "device: auto" in result.stdout
+
+
+def test_check_rejects_bad_config():
+    assert_one_line_error(nlp("check", "--config", "hub", "runtime.dtype=fp16"), 2, "runtime.dtype")
