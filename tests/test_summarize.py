@@ -5,7 +5,7 @@ from conftest import CORPUS, long_text
 
 from nlp.config import Summarizer as SummarizerConfig
 from nlp.errors import ConfigError, InputError
-from nlp.summarize import AbstractiveSummarizer, build_summarizer, select_covering
+from nlp.summarize import AbstractiveSummarizer, build_summarizer, select_central
 from nlp.sentences import split_sentences
 
 
@@ -143,7 +143,7 @@ def test_extractive_summary_is_made_of_article_sentences(extractive):
     assert record["method"] == "extractive" and record["truncated"] is False
     assert len(record["sentences"]) == 2
     picked = [ARTICLE[start:end] for start, end in record["sentences"]]
-    assert record["text"] == " ".join(picked)
+    assert record["text"] == " ".join(picked)  # every picked sentence ends with a full stop here
     assert [s for s, _ in record["sentences"]] == sorted(s for s, _ in record["sentences"])
 
 
@@ -152,9 +152,16 @@ def test_extractive_short_text_is_returned_whole(extractive):
     assert extractive.summarize([text])[0]["text"] == text
 
 
-def test_select_covering_prefers_distinct_sentences():
+def test_select_central_prefers_central_then_distinct_sentences():
     import numpy as np
 
-    a, b = np.array([1.0, 0.0]), np.array([0.0, 1.0])
-    vectors = np.stack([a, a, a, b, b])
-    assert select_covering(vectors, 2) in ([0, 3], [0, 4], [1, 3], [1, 4], [2, 3], [2, 4])
+    a, b, c = np.array([1.0, 0.0, 0.0]), np.array([0.0, 1.0, 0.0]), np.array([0.0, 0.0, 1.0])
+    vectors = np.stack([c, a, a, a, b, b])
+    picked = select_central(vectors, 2)
+    assert picked[0] in (1, 2, 3) and picked[1] in (4, 5)  # one of each theme, the outlier left out
+
+
+def test_headline_without_full_stop_keeps_its_own_line():
+    from nlp.summarize import join_sentences
+
+    assert join_sentences(["Missile launched", "It flew far.", "Seoul protested."]) == "Missile launched\nIt flew far. Seoul protested."
