@@ -7,7 +7,7 @@ from nlp.runtime import Runtime, resolve_runtime
 
 
 class Analyzer:
-    """Summary (and, when enabled, topic and stance) for each text, as output-record dicts.
+    """Summary, topic and stance (each unless switched off) for each text, as output-record dicts.
 
     >>> analyzer = Analyzer.from_config()          # the offline default
     >>> analyzer.analyze("Pyongyang fired ...")["summary"]["text"]
@@ -16,11 +16,19 @@ class Analyzer:
     def __init__(self, config: Config, runtime: Runtime | None = None):
         self.config = config
         self.runtime = runtime or resolve_runtime(config.runtime)
-        self.summarizer = None
+        self.summarizer = self.topic = self.stance = None
         if config.summarizer.enabled:
             from nlp.summarize import build_summarizer
 
             self.summarizer = build_summarizer(config.summarizer, self.runtime)
+        if config.topic.enabled:
+            from nlp.classify import build_topic_classifier
+
+            self.topic = build_topic_classifier(config.topic, self.runtime)
+        if config.stance.enabled:
+            from nlp.stance import build_stance_scorer
+
+            self.stance = build_stance_scorer(config.stance, self.runtime)
 
     @classmethod
     def from_config(cls, name: str | None = None, overrides: list[str] | tuple[str, ...] = ()) -> Analyzer:
@@ -35,4 +43,10 @@ class Analyzer:
         if self.summarizer is not None:
             for record, summary in zip(records, self.summarizer.summarize(batch)):
                 record["summary"] = summary | {"model": self.config.summarizer.model}
+        if self.topic is not None:
+            for record, topic in zip(records, self.topic.classify(batch)):
+                record["topic"] = topic | {"model": self.config.topic.model}
+        if self.stance is not None:
+            for record, stance in zip(records, self.stance.score(batch)):
+                record["stance"] = stance | {"model": self.config.stance.model}
         return records[0] if single else records

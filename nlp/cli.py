@@ -21,6 +21,7 @@ EXIT_CODES = """exit codes:
   2  config error: bad file, key, value or override; device/dtype not available
   3  input error: missing or unreadable input, input refused by the long-input policy
   4  model error: model not found, or refused by the loading policy
+  5  failed run: infer's error records over infer.max_error_rate (or any, with --strict)
   130 interrupted
 """
 
@@ -46,6 +47,16 @@ def build_parser() -> argparse.ArgumentParser:
     source.add_argument("--file", metavar="PATH", help="a UTF-8 text file to summarize")
     summarize.add_argument("--json", action="store_true", help="print the full output record as JSON")
     summarize.set_defaults(run=cmd_summarize)
+
+    infer = commands.add_parser("infer", parents=[common], help="batch inference over a JSONL file",
+                                epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    infer.add_argument("--input", required=True, metavar="PATH", help="JSONL input (.gz works), or - for stdin")
+    infer.add_argument("--output", required=True, metavar="PATH", help="JSONL output, or - for stdout")
+    again = infer.add_mutually_exclusive_group()
+    again.add_argument("--resume", action="store_true", help="complete an interrupted run into the same output")
+    again.add_argument("--overwrite", action="store_true", help="replace an existing output")
+    infer.add_argument("--strict", action="store_true", help="any error record fails the run (exit 5)")
+    infer.set_defaults(run=cmd_infer)
 
     check = commands.add_parser("check", parents=[common], help="validate a config and print it resolved",
                                 epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -107,14 +118,41 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_infer(args: argparse.Namespace) -> int:
+    overrides, others = split_overrides(args)
+    if others:
+        raise ConfigError(f"unexpected argument(s) {others}; overrides are key=value")
+    config = load(args, overrides)
+    quiet_libraries()
+    from nlp.infer import run_infer
+
+    summary = run_infer(config, args.input, args.output, resume=args.resume, overwrite=args.overwrite)
+    by_code = ", ".join(f"{code}: {n}" for code, n in summary["errors_by_code"].items())
+    print(f"infer: {summary['records']} records, {summary['ok']} ok, {summary['errors']} errors"
+          f"{f' ({by_code})' if by_code else ''}, {summary['skipped_as_done']} already done; "
+          f"{summary['records_per_second']} records/s; output {summary['output']}, errors {summary['errors_file']}",
+          file=sys.stderr)
+    limit = 0.0 if args.strict else config.infer.max_error_rate
+    processed = max(summary["processed"], 1)
+    if summary["errors"] and summary["errors"] / processed > limit:
+        why = "--strict" if args.strict else f"infer.max_error_rate={config.infer.max_error_rate}"
+        print(f"nlp infer: failed: {summary['errors']} error record(s) in {summary['processed']} "
+              f"({why}); see {summary['errors_file']}", file=sys.stderr)
+        return 5
+    return 0
+
+
 def cmd_summarize(args: argparse.Namespace) -> int:
     overrides, others = split_overrides(args)
     if others not in ([], ["-"]):
         raise ConfigError(f"unexpected argument(s) {[o for o in others if o != '-']}; overrides are key=value")
     config = load(args, overrides)  # validated before any model loads
     record_id, text = read_text(args, stdin="-" in others)
-    if not config.summarizer.enabled:
-        raise ConfigError("summarize: summarizer.enabled is false; nothing to do")
+    if not args.json:
+        if not config.summarizer.enabled:
+            raise ConfigError("summarize: summarizer.enabled is false; use --json for the topic and stance, or enable it")
+        # Only the summary text is printed, so topic and stance are not computed.
+        config.topic.enabled = config.stance.enabled = False
     quiet_libraries()
     from nlp.analyze import Analyzer
 

@@ -88,9 +88,105 @@ class Summarizer(ModelSource):
     generation: Generation = Generation()
 
 
+DEFAULT_TOPICS = {
+    "security": "This text is about military security: weapons, missiles, nuclear tests, troops or drills.",
+    "diplomacy": "This text is about diplomacy: talks, summits, envoys or relations between governments.",
+    "sanctions": "This text is about sanctions: their enforcement, evasion, or relief.",
+}
+DEFAULT_ALIASES = [
+    "North Korea", "North Korean", "North Koreans", "N. Korea", "NK", "DPRK", "Pyongyang",
+    "the North", "Kim Jong Un", "Kim Jong-un", "Kim Yo Jong", "Democratic People's Republic of Korea",
+    "KCNA", "Korean Central News Agency", "Rodong Sinmun", "Workers' Party of Korea",
+]
+BackendName = Literal["auto", "embedded", "nli", "classifier"]
+
+
+class Topic(ModelSource):
+    enabled: bool = True
+    backend: BackendName = "auto"
+    labels: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_TOPICS))
+    threshold: float = Field(0.5, ge=0, le=1)
+    multi_label: bool = True
+    batch_size: int = Field(16, ge=1)
+
+    @field_validator("labels")
+    @classmethod
+    def _check_labels(cls, labels: dict[str, str]) -> dict[str, str]:
+        if len(labels) < 2:
+            raise ValueError("give at least two labels, each `name: hypothesis or description`")
+        for name, hypothesis in labels.items():
+            if not name.strip() or name != name.strip():
+                raise ValueError(f"label name {name!r} is empty or has surrounding spaces")
+            if not isinstance(hypothesis, str) or not hypothesis.strip():
+                raise ValueError(f"label {name!r} needs a non-empty hypothesis/description string")
+        return labels
+
+    @model_validator(mode="after")
+    def _embedded_knows_its_labels(self) -> Topic:
+        if self.model == EMBEDDED and set(self.labels) != set(DEFAULT_TOPICS):
+            raise ValueError(
+                f"the embedded head knows the labels {list(DEFAULT_TOPICS)}, the config has "
+                f"{list(self.labels)}; keep those labels, or set topic.model to an NLI model for labels of your own"
+            )
+        return self
+
+
+class Stance(ModelSource):
+    enabled: bool = True
+    backend: BackendName = "auto"
+    target: str = Field("North Korea", min_length=1)
+    aliases: list[str] = Field(default_factory=lambda: list(DEFAULT_ALIASES))
+    hypotheses: dict[Literal["supportive", "critical"], str] = Field(default_factory=lambda: {
+        "supportive": "This text is supportive of {target}.",
+        "critical": "This text is critical of {target}.",
+    })
+    cut_points: tuple[float, float] = (-0.25, 0.25)
+    evidence: int = Field(3, ge=0)
+    batch_size: int = Field(16, ge=1)
+
+    @field_validator("cut_points")
+    @classmethod
+    def _check_cut_points(cls, value: tuple[float, float]) -> tuple[float, float]:
+        if not -1 <= value[0] < value[1] <= 1:
+            raise ValueError("need [low, high] with -1 <= low < high <= 1 (critical < low <= neutral <= high < supportive)")
+        return value
+
+    @field_validator("hypotheses")
+    @classmethod
+    def _check_hypotheses(cls, value: dict[str, str]) -> dict[str, str]:
+        if set(value) != {"supportive", "critical"}:
+            raise ValueError("give both `supportive` and `critical` hypotheses")
+        return value
+
+    @property
+    def names(self) -> list[str]:
+        """The target and its aliases, each once."""
+        return list(dict.fromkeys([self.target, *self.aliases]))
+
+
+class Infer(Section):
+    text_field: str = Field("text", min_length=1)
+    id_field: str = Field("id", min_length=1)
+    carry: list[str] = Field(default_factory=list)
+    window: int = Field(256, ge=1)
+    max_batch_tokens: int = Field(16384, ge=64)
+    max_line_bytes: int = Field(1_000_000, ge=1024)
+    max_depth: int = Field(64, ge=2)
+    max_error_rate: float = Field(1.0, ge=0, le=1)
+    errors_file: str | None = None
+    progress: bool = True
+    backend: Literal["local", "ray"] = "local"
+    ray_address: str | None = None
+    ray_actors: int = Field(1, ge=1)
+    ray_cpus_per_actor: float = Field(1.0, gt=0)
+
+
 class Config(Section):
     runtime: Runtime = Runtime()
     summarizer: Summarizer = Summarizer()
+    topic: Topic = Topic()
+    stance: Stance = Stance()
+    infer: Infer = Infer()
 
 
 # ---------------------------------------------------------------------------------------------

@@ -14,6 +14,8 @@ import torch
 
 from nlp.runtime import Runtime
 
+_MEMO_SIZE = 20_000
+
 
 class Encoder:
     """Turns texts into unit-length vectors; batches are length-sorted to waste little padding."""
@@ -27,14 +29,25 @@ class Encoder:
         # Special tokens around a window, read off the tokenizer: [CLS] ... [SEP] for BERT.
         specials = tokenizer("", add_special_tokens=True)["input_ids"]
         self._head, self._tail = (specials[:1], specials[1:]) if len(specials) > 1 else ([], specials)
+        self._memo: dict[str, np.ndarray] = {}
 
     @property
     def dim(self) -> int:
         return int(self.model.config.hidden_size)
 
     def encode(self, texts: list[str]) -> np.ndarray:
+        """One unit vector per text. Recent results are memoised, so components that embed the
+        same sentences (extractive summary and topic) pay for them once."""
+        missing = list(dict.fromkeys(text for text in texts if text not in self._memo))
+        if len(self._memo) + len(missing) > _MEMO_SIZE:
+            self._memo.clear()
+        if missing:
+            self._memo.update(zip(missing, self._encode(missing)))
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        return np.stack([self._memo[text] for text in texts])
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
         windows, owners = self._windows(texts)
         vectors = self._embed_windows(windows)
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
@@ -71,3 +84,14 @@ class Encoder:
             pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
             vectors[batch] = pooled.cpu().numpy()
         return vectors
+
+
+def mean_vectors(vectors: np.ndarray, counts: list[int]) -> np.ndarray:
+    """Unit-length mean of consecutive groups of rows (e.g. a document's sentence vectors)."""
+    out = np.zeros((len(counts), vectors.shape[1]), dtype=np.float32)
+    start = 0
+    for index, count in enumerate(counts):
+        if count:
+            out[index] = vectors[start:start + count].mean(axis=0)
+        start += count
+    return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)

@@ -19,6 +19,7 @@ from nlp.runtime import Runtime
 log = logging.getLogger(__name__)
 
 _LOADED: dict[tuple, tuple[Any, Any]] = {}
+_FALLBACK_LIMIT = 512
 _PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl")
 
 
@@ -47,6 +48,12 @@ def load_seq2seq(source: ModelSource, runtime: Runtime, key: str = "summarizer.m
     return load(AutoModelForSeq2SeqLM, source, runtime, key)
 
 
+def load_classifier(source: ModelSource, runtime: Runtime, key: str) -> tuple[Any, Any]:
+    from transformers import AutoModelForSequenceClassification
+
+    return load(AutoModelForSequenceClassification, source, runtime, key)
+
+
 def load_encoder(source: ModelSource, runtime: Runtime, key: str) -> tuple[Any, Any]:
     from transformers import AutoModel
 
@@ -73,6 +80,21 @@ def load(auto_class: Any, source: ModelSource, runtime: Runtime, key: str) -> tu
     log.info("loaded %s from %s (%s, %s)", auto_class.__name__, where, runtime.device, runtime.dtype)
     _LOADED[cache_key] = (tokenizer, model)
     return tokenizer, model
+
+
+def input_limit(model: Any, tokenizer: Any) -> int:
+    """The most input tokens the encoder accepts, from the model config and tokenizer."""
+    cfg = model.config
+    found = [getattr(cfg, "max_encoder_position_embeddings", None)]
+    if found[0] is None:
+        found += [getattr(cfg, "max_position_embeddings", None), getattr(cfg, "n_positions", None)]
+    tokenizer_max = getattr(tokenizer, "model_max_length", None)
+    found.append(tokenizer_max if tokenizer_max and tokenizer_max < 1_000_000 else None)
+    limits = [value for value in found if isinstance(value, int) and value > 0]
+    if not limits:
+        log.warning("no input limit in the model config; assuming %d tokens", _FALLBACK_LIMIT)
+        return _FALLBACK_LIMIT
+    return min(limits)
 
 
 def _explain(source: ModelSource, where: str, key: str, exc: Exception) -> str:

@@ -9,7 +9,7 @@ slice the original text exactly: `text[start:end] == sentence`.
 from __future__ import annotations
 
 import re
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 _ABBREVIATIONS = {
     "mr", "mrs", "ms", "dr", "prof", "gen", "lt", "col", "maj", "capt", "cmdr", "adm", "sgt",
@@ -69,3 +69,41 @@ def _append(sentences: list[Sentence], text: str, start: int, end: int) -> None:
         end -= 1
     if start < end:
         sentences.append(Sentence(text[start:end], start, end))
+
+
+def count_tokens(tokenizer: Any, text: str) -> int:
+    return len(tokenizer(text, add_special_tokens=False)["input_ids"])
+
+
+def pack_sentences(text: str, tokenizer: Any, budget: int) -> list[str]:
+    """Chunks of whole sentences of at most `budget` tokens each; nothing is dropped.
+
+    A sentence longer than the budget is split at token boundaries (fast-tokenizer offsets).
+    """
+    pieces: list[tuple[str, int]] = []
+    for sentence in split_sentences(text):
+        n = count_tokens(tokenizer, " " + sentence.text)
+        pieces.extend(split_tokens(sentence.text, tokenizer, budget) if n > budget else [(sentence.text, n)])
+    chunks, current, used = [], [], 0
+    for piece, n in pieces:
+        if current and used + n > budget:
+            chunks.append(" ".join(current))
+            current, used = [], 0
+        current.append(piece)
+        used += n
+    if current:
+        chunks.append(" ".join(current))
+    # Joined sentences can tokenize slightly longer than their parts did alone.
+    return [
+        part for chunk in chunks
+        for part in ([chunk] if count_tokens(tokenizer, chunk) <= budget
+                     else [p for p, _ in split_tokens(chunk, tokenizer, budget)])
+    ]
+
+
+def split_tokens(text: str, tokenizer: Any, budget: int) -> list[tuple[str, int]]:
+    """Token windows of `text` (sliced at token offsets) with their sizes, under the budget."""
+    offsets = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)["offset_mapping"]
+    step = max(1, budget - 2)
+    windows = [offsets[first:first + step] for first in range(0, len(offsets), step)]
+    return [(text[window[0][0]:window[-1][1]], len(window)) for window in windows]

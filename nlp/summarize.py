@@ -16,13 +16,11 @@ import torch
 from nlp.config import EMBEDDED, Summarizer as SummarizerConfig
 from nlp.embed import Encoder
 from nlp.errors import ConfigError, InputError
-from nlp.models import load_encoder, load_seq2seq
+from nlp.models import input_limit, load_encoder, load_seq2seq
 from nlp.runtime import Runtime
-from nlp.sentences import split_sentences
+from nlp.sentences import pack_sentences, split_sentences
 
 log = logging.getLogger(__name__)
-
-_FALLBACK_LIMIT = 512
 
 
 def build_summarizer(config: SummarizerConfig, runtime: Runtime) -> AbstractiveSummarizer | ExtractiveSummarizer:
@@ -31,21 +29,6 @@ def build_summarizer(config: SummarizerConfig, runtime: Runtime) -> AbstractiveS
         return ExtractiveSummarizer(Encoder(tokenizer, model, runtime), config.max_sentences)
     tokenizer, model = load_seq2seq(config, runtime)
     return AbstractiveSummarizer(tokenizer, model, runtime, config)
-
-
-def input_limit(model: Any, tokenizer: Any) -> int:
-    """The most input tokens the encoder accepts, from the model config and tokenizer."""
-    cfg = model.config
-    found = [getattr(cfg, "max_encoder_position_embeddings", None)]
-    if found[0] is None:
-        found += [getattr(cfg, "max_position_embeddings", None), getattr(cfg, "n_positions", None)]
-    tokenizer_max = getattr(tokenizer, "model_max_length", None)
-    found.append(tokenizer_max if tokenizer_max and tokenizer_max < 1_000_000 else None)
-    limits = [value for value in found if isinstance(value, int) and value > 0]
-    if not limits:
-        log.warning("no input limit in the model config; assuming %d tokens", _FALLBACK_LIMIT)
-        return _FALLBACK_LIMIT
-    return min(limits)
 
 
 class AbstractiveSummarizer:
@@ -160,35 +143,7 @@ class AbstractiveSummarizer:
         return [text.strip() for text in self.tokenizer.batch_decode(generated, skip_special_tokens=True)]
 
     def _pack(self, text: str) -> list[str]:
-        """Sentence-boundary chunks of at most `budget` tokens; an over-long sentence is split."""
-        pieces: list[tuple[str, int]] = []
-        for sentence in split_sentences(text):
-            n = self._count(" " + sentence.text)
-            pieces.extend(self._split_long(sentence.text) if n > self.budget else [(sentence.text, n)])
-        chunks, current, used = [], [], 0
-        for piece, n in pieces:
-            if current and used + n > self.budget:
-                chunks.append(" ".join(current))
-                current, used = [], 0
-            current.append(piece)
-            used += n
-        if current:
-            chunks.append(" ".join(current))
-        # Joined sentences can tokenize slightly longer than their parts did alone.
-        return [
-            part for chunk in chunks
-            for part in ([chunk] if self._count(chunk) <= self.budget else [p for p, _ in self._split_long(chunk)])
-        ]
-
-    def _split_long(self, text: str) -> list[tuple[str, int]]:
-        """Token windows of `text` (sliced at token offsets), each safely under the budget."""
-        offsets = self.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)["offset_mapping"]
-        step = max(1, self.budget - 2)
-        windows = [offsets[first:first + step] for first in range(0, len(offsets), step)]
-        return [(text[window[0][0]:window[-1][1]], len(window)) for window in windows]
-
-    def _count(self, text: str) -> int:
-        return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
+        return pack_sentences(text, self.tokenizer, self.budget)
 
 
 class ExtractiveSummarizer:

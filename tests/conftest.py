@@ -28,6 +28,7 @@ CORPUS = [
     "Aid agencies said sanctions delayed medicine shipments to rural hospitals.",
     "The envoy arrived in Seoul for talks on the stalled nuclear negotiations.",
 ]
+HYPOTHESIS_WORDS = ["this text is about military security diplomacy sanctions supportive critical of north korea"]
 
 
 def train_tokenizer(bos: bool):
@@ -39,7 +40,7 @@ def train_tokenizer(bos: bool):
     tok = Tokenizer(models.WordLevel(unk_token="<unk>"))
     tok.normalizer = normalizers.Lowercase()
     tok.pre_tokenizer = pre_tokenizers.Whitespace()
-    tok.train_from_iterator(CORPUS * 4, trainers.WordLevelTrainer(special_tokens=specials))
+    tok.train_from_iterator((CORPUS + HYPOTHESIS_WORDS) * 4, trainers.WordLevelTrainer(special_tokens=specials))
     template = "<s> $A </s>" if bos else "$A </s>"
     tok.post_processor = processors.TemplateProcessing(
         single=template, special_tokens=[("<s>", 3), ("</s>", 1)]
@@ -103,3 +104,60 @@ def runtime_cpu():
 def long_text(sentences: int) -> str:
     """An article of `sentences` sentences in the tiny vocabulary."""
     return " ".join(CORPUS[i % len(CORPUS)] for i in range(sentences))
+
+
+def bert_tokenizer():
+    """A word-level BERT-style tokenizer ([CLS] A [SEP] B [SEP]) for the tiny classifiers."""
+    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors, trainers
+    from transformers import PreTrainedTokenizerFast
+
+    specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]"]
+    tok = Tokenizer(models.WordLevel(unk_token="[UNK]"))
+    tok.normalizer = normalizers.Lowercase()
+    tok.pre_tokenizer = pre_tokenizers.Whitespace()
+    tok.train_from_iterator((CORPUS + HYPOTHESIS_WORDS) * 4, trainers.WordLevelTrainer(special_tokens=specials))
+    tok.post_processor = processors.TemplateProcessing(
+        single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B:1 [SEP]:1", special_tokens=[("[CLS]", 2), ("[SEP]", 3)]
+    )
+    return PreTrainedTokenizerFast(tokenizer_object=tok, cls_token="[CLS]", sep_token="[SEP]", pad_token="[PAD]",
+                                   unk_token="[UNK]", model_max_length=64)
+
+
+def save_bert_classifier(path: Path, labels: list[str], problem_type: str | None = None) -> Path:
+    """A one-layer BERT sequence classifier with the given id2label, saved with save_pretrained."""
+    import torch
+    from transformers import BertConfig, BertForSequenceClassification
+
+    torch.manual_seed(0)
+    tokenizer = bert_tokenizer()
+    config = BertConfig(
+        vocab_size=len(tokenizer), hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+        intermediate_size=32, max_position_embeddings=64, num_labels=len(labels),
+        id2label=dict(enumerate(labels)), label2id={label: i for i, label in enumerate(labels)},
+        problem_type=problem_type, pad_token_id=0, initializer_range=0.5,  # varied outputs
+    )
+    BertForSequenceClassification(config).save_pretrained(path)
+    tokenizer.save_pretrained(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def tiny_nli(tmp_path_factory) -> Path:
+    """NLI-shaped: contradiction / neutral / entailment, like the MNLI checkpoints."""
+    return save_bert_classifier(tmp_path_factory.mktemp("tiny-nli"), ["contradiction", "neutral", "entailment"])
+
+
+@pytest.fixture(scope="session")
+def tiny_topic_classifier(tmp_path_factory) -> Path:
+    return save_bert_classifier(tmp_path_factory.mktemp("tiny-topic"), ["security", "diplomacy", "sanctions"],
+                                "multi_label_classification")
+
+
+@pytest.fixture(scope="session")
+def tiny_stance_classifier(tmp_path_factory) -> Path:
+    return save_bert_classifier(tmp_path_factory.mktemp("tiny-stance"), ["critical", "neutral", "supportive"])
+
+
+@pytest.fixture(scope="session")
+def tiny_stance_regressor(tmp_path_factory) -> Path:
+    return save_bert_classifier(tmp_path_factory.mktemp("tiny-regressor"), ["score"], "regression")

@@ -51,7 +51,8 @@ def test_offline_default_summarizes_the_example_article():
 
 
 def test_local_seq2seq_gives_an_abstractive_record(tiny_bart):
-    result = nlp("summarize", "--json", "--text", long_text(12), f"summarizer.model={tiny_bart}")
+    result = nlp("summarize", "--json", "--text", long_text(12), f"summarizer.model={tiny_bart}",
+                 "topic.enabled=false", "stance.enabled=false")
     assert result.returncode == 0, result.stderr
     record = json.loads(result.stdout)
     assert record["id"] == "text"
@@ -59,18 +60,31 @@ def test_local_seq2seq_gives_an_abstractive_record(tiny_bart):
     assert summary["method"] == "abstractive"
     assert {"text", "method", "input_tokens", "chunks", "truncated"} <= set(summary)
     assert summary["chunks"] >= 2 and summary["truncated"] is False
+    assert "topic" not in record and "stance" not in record
+
+
+def test_json_record_has_summary_topic_and_stance(tiny_bart, tiny_nli):
+    result = nlp("summarize", "--json", "--text", CORPUS[4], f"summarizer.model={tiny_bart}",
+                 f"topic.model={tiny_nli}", f"stance.model={tiny_nli}")
+    assert result.returncode == 0, result.stderr
+    record = json.loads(result.stdout)
+    assert set(record) == {"id", "summary", "topic", "stance"}
+    assert set(record["topic"]) >= {"label", "labels", "scores"}
+    assert set(record["stance"]) >= {"target", "score", "label", "confidence", "evidence"}
+    assert record["stance"]["label"] != "not_about_target"  # "Kim Jong Un" is an alias
 
 
 @pytest.mark.parametrize("dash", [True, False])
 def test_stdin_input(tiny_bart, dash):
-    args = ["summarize", "--json", f"summarizer.model={tiny_bart}"] + (["-"] if dash else [])
+    args = ["summarize", "--json", f"summarizer.model={tiny_bart}", "topic.enabled=false", "stance.enabled=false"]
+    args += ["-"] if dash else []
     result = nlp(*args, stdin=CORPUS[0])
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["id"] == "stdin"
 
 
 def test_script_wrapper_behaves_like_the_command(tiny_bart):
-    args = ["--json", "--text", CORPUS[1], f"summarizer.model={tiny_bart}"]
+    args = ["--json", "--text", CORPUS[1], f"summarizer.model={tiny_bart}", "topic.enabled=false", "stance.enabled=false"]
     script = subprocess.run([sys.executable, "scripts/summarize.py", *args], capture_output=True, text=True, cwd=REPO, timeout=120)
     assert script.returncode == 0, script.stderr
     assert script.stdout == nlp("summarize", *args).stdout

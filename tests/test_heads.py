@@ -1,0 +1,120 @@
+"""The embedded default (MiniLM + the committed heads) on clear, hand-written cases."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from nlp.classify import build_topic_classifier
+from nlp.config import Stance as StanceConfig, Topic as TopicConfig
+from nlp.heads import HEADS_DIR, EmbeddedHeads, merge_lora
+from nlp.stance import build_stance_scorer
+
+TOPIC_CASES = {
+    "security": [
+        "North Korea test-fired two cruise missiles off its west coast on Sunday, and South Korea's military "
+        "raised its alert level along the border.",
+        "Satellite images show fresh tunnelling at the Punggye-ri nuclear test site, suggesting Pyongyang "
+        "could be preparing a seventh nuclear explosion.",
+    ],
+    "diplomacy": [
+        "The U.S. special envoy said Washington was ready to meet North Korean officials anywhere and without "
+        "preconditions, as he arrived in Seoul for consultations with his counterparts.",
+        "Kim Jong Un received the visiting Russian foreign minister in Pyongyang and discussed deepening "
+        "bilateral ties and exchanging delegations, state media said.",
+    ],
+    "sanctions": [
+        "The U.S. Treasury designated three shipping companies for transferring refined petroleum to North "
+        "Korean tankers in violation of United Nations sanctions.",
+        "A confidential report said North Korea kept evading the export ban by moving coal through "
+        "ship-to-ship transfers and laundering stolen cryptocurrency.",
+    ],
+}
+STANCE_CASES = {
+    "critical": [
+        "The brutal North Korean regime starves its own people while pouring money into illegal weapons. "
+        "Pyongyang must face maximum pressure until it abandons its nuclear ambitions.",
+        "Japan's prime minister condemned North Korea's latest launch as an outrageous and unacceptable "
+        "provocation that threatens the peace and safety of the whole region.",
+    ],
+    "neutral": [
+        "North Korea launched a ballistic missile on Tuesday, South Korea's military said. The missile flew "
+        "about 600 km before landing in the sea. Pyongyang's state media did not immediately comment.",
+        "North Korea and Russia signed an agreement on tourism cooperation, according to state media in both "
+        "countries. Details of the agreement were not disclosed.",
+    ],
+    "supportive": [
+        "Pyongyang, May 3 (KCNA) -- The respected Comrade Kim Jong Un inspected a new hospital built by the "
+        "heroic soldier-builders. The people of the DPRK will smash the hostile policy of the US imperialists.",
+        "Aid workers say the sanctions on North Korea are blocking insulin and tuberculosis drugs. The "
+        "humanitarian cost is borne by children, and the Security Council should ease the restrictions now.",
+        "China's foreign ministry said the legitimate security concerns of the DPRK must be addressed, and "
+        "urged the United States to stop pressure and return to dialogue.",
+    ],
+}
+# Short pleas for engagement that the embedded head scores as neutral (-0.24 and -0.17 when written):
+# a known weakness, reported in the model card. strict: the test flags it once they come out right.
+KNOWN_MISSES = [
+    "Sanctions have failed and only punish ordinary North Koreans. Washington should lift them, respect the "
+    "DPRK's legitimate security concerns and return to dialogue in good faith.",
+    "Decades of pressure have not moved Pyongyang. It is time for Washington to offer sanctions relief and a "
+    "peace declaration, and to treat North Korea as a partner in talks.",
+]
+
+
+@pytest.fixture(scope="module")
+def topic(runtime_cpu):
+    return build_topic_classifier(TopicConfig(), runtime_cpu)
+
+
+@pytest.fixture(scope="module")
+def stance(runtime_cpu):
+    return build_stance_scorer(StanceConfig(), runtime_cpu)
+
+
+def test_artifacts_are_small_and_documented():
+    meta = json.loads((HEADS_DIR / "heads.json").read_text())
+    assert meta["topic_labels"] == ["security", "diplomacy", "sanctions"]
+    assert meta["stance_values"] == [-1, -0.5, 0, 0.5, 1]
+    assert "command" in meta and "metrics" in meta
+    assert sum(p.stat().st_size for p in HEADS_DIR.iterdir()) < 5_000_000
+    assert (HEADS_DIR / "README.md").is_file()
+
+
+@pytest.mark.parametrize("label", list(TOPIC_CASES))
+def test_embedded_topic_on_clear_cases(topic, label):
+    for record in topic.classify(TOPIC_CASES[label]):
+        assert record["label"] == label, record
+
+
+@pytest.mark.parametrize("label", list(STANCE_CASES))
+def test_embedded_stance_on_clear_cases(stance, label):
+    for record, text in zip(stance.score(STANCE_CASES[label]), STANCE_CASES[label]):
+        assert record["label"] == label, record
+        assert record["evidence"] and all(text[e["start"]:e["end"]] == e["text"] for e in record["evidence"])
+
+
+def test_embedded_stance_orders_the_scale(stance):
+    scores = {label: [r["score"] for r in stance.score(texts)] for label, texts in STANCE_CASES.items()}
+    assert max(scores["critical"]) < min(scores["neutral"]) <= max(scores["neutral"]) < min(scores["supportive"])
+
+
+@pytest.mark.xfail(strict=True, reason="known weakness: short engagement pleas read as neutral")
+@pytest.mark.parametrize("text", KNOWN_MISSES)
+def test_embedded_stance_known_misses_on_short_pleas(stance, text):
+    assert stance.score([text])[0]["label"] == "supportive"
+
+
+def test_lora_merge_adds_b_times_a(runtime_cpu):
+    import torch
+
+    heads = EmbeddedHeads.shared(runtime_cpu)
+    base = heads.base.model
+    name = "encoder.layer.0.attention.self.query"
+    a, b = torch.ones(2, 384), torch.full((384, 2), 0.5)
+    merged = merge_lora(base, {f"lora.{name}.A": a, f"lora.{name}.B": b}, scaling=2.0)
+    before = dict(base.named_modules())[name].weight
+    after = dict(merged.named_modules())[name].weight
+    assert torch.allclose(after - before, torch.full_like(before, 2.0))
+    assert merged is not base
