@@ -30,6 +30,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedKFold
 
+from nlp.heads import merge_lora
+
 log = logging.getLogger(__name__)
 
 TOPICS = ["security", "diplomacy", "sanctions"]
@@ -165,17 +167,6 @@ def train_lora(base: Any, tokenizer: Any, items: list[Item], settings: LoraSetti
     return {f"lora.{name.removeprefix('base_model.model.')}.{part}": getattr(module, f"lora_{part}")["default"]
             .weight.detach().float().clone().contiguous()
             for name, module in model.named_modules() if hasattr(module, "lora_A") for part in ("A", "B")}
-
-
-def merge_lora(base: Any, tensors: dict[str, torch.Tensor], scaling: float) -> Any:
-    """A copy of `base` with (B @ A) * scaling added to each adapted weight, as the loader does."""
-    model = copy.deepcopy(base)
-    with torch.no_grad():
-        for key in (k for k in tensors if k.endswith(".A")):
-            name = key[len("lora."):-len(".A")]
-            module = model.get_submodule(name)
-            module.weight += (tensors[f"lora.{name}.B"] @ tensors[key] * scaling).to(module.weight.dtype)
-    return model.eval()
 
 
 def topic_targets(items: list[Item]) -> np.ndarray:
