@@ -20,7 +20,7 @@ from typing import Any, Callable, Iterator
 from nlp.config import Config
 from nlp.errors import InputError
 from nlp.jsonl import InputLine, dumps, open_input, read_lines
-from nlp.resume import InferPaths, infer_paths, manifest_for, prepare_outputs
+from nlp.resume import InferPaths, check_outputs, infer_paths, manifest_for, prepare_outputs
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +123,11 @@ def run_infer(config: Config, input_path: str, output: str, *, resume: bool = Fa
     settings = config.infer
     paths = infer_paths(output, settings.errors_file)
     stream = open_input(input_path)  # a missing input fails before anything is written
-    done = prepare_outputs(paths, manifest_for(config, input_path), resume, overwrite)
+    manifest = manifest_for(config, input_path)
+    check_outputs(paths, manifest, resume, overwrite)
+    if analyze is None and settings.backend == "local":
+        analyze = _build_analyze(config)  # a bad device or model fails here, before old output is touched
+    done = prepare_outputs(paths, manifest, resume, overwrite)
     tally, started = Tally(), time.monotonic()
     lines = read_lines(stream, settings.text_field, settings.id_field, settings.max_line_bytes, settings.max_depth)
     with _open_output(paths.output) as out, paths.errors.open("a", encoding="utf-8") as errors, \
@@ -144,7 +148,6 @@ def run_infer(config: Config, input_path: str, output: str, *, resume: bool = Fa
 
             run_ray(config, pending, write)
         else:
-            analyze = analyze or _build_analyze(config)
             for window in pending:
                 write(*process_window(window, analyze, settings))
     stream.close()

@@ -66,18 +66,25 @@ def _input_name(path: str) -> str:
     return "-" if path == "-" else str(Path(path).resolve())
 
 
-def prepare_outputs(paths: InferPaths, manifest: dict, resume: bool, overwrite: bool) -> set[int]:
-    """Check the resume/overwrite rules; return the input lines already done (empty unless resuming)."""
+def check_outputs(paths: InferPaths, manifest: dict, resume: bool, overwrite: bool) -> None:
+    """Refuse, before anything loads or is touched, a run that would resume wrongly or overwrite."""
     existing = [p for p in (paths.output, paths.errors) if p is not None and p.exists()]
     if resume:
         if paths.output is None:
             raise InputError("--resume needs an --output file, not stdout")
         check_manifest(paths.manifest, manifest)
-        return done_lines(paths.output) | done_lines(paths.errors)
-    if existing and not overwrite:
+    elif existing and not overwrite:
         raise InputError(f"{existing[0]} already exists; add --resume to complete that run or --overwrite to replace it")
-    for path in existing:
-        path.unlink()
+
+
+def prepare_outputs(paths: InferPaths, manifest: dict, resume: bool, overwrite: bool) -> set[int]:
+    """After `check_outputs` and model loading: the input lines already done when resuming;
+    otherwise old outputs are removed (with --overwrite) and the manifest written."""
+    if resume:
+        return done_lines(paths.output) | done_lines(paths.errors)
+    for path in (paths.output, paths.errors):
+        if path is not None and path.exists():
+            path.unlink()
     if paths.manifest is not None:
         paths.manifest.parent.mkdir(parents=True, exist_ok=True)
         paths.manifest.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")

@@ -133,6 +133,16 @@ def test_existing_output_needs_overwrite(tmp_path, config_file):
     assert len(read_jsonl(tmp_path / "out.jsonl")) == 2
 
 
+def test_overwrite_with_a_bad_device_or_model_keeps_the_old_output(tmp_path, config_file):
+    write_jsonl(tmp_path / "in.jsonl", records(3))
+    args = ["--config", config_file, "--input", tmp_path / "in.jsonl", "--output", tmp_path / "out.jsonl"]
+    assert run(*args).returncode == 0
+    before = (tmp_path / "out.jsonl").read_bytes()
+    assert run(*args, "--overwrite", "runtime.device=cuda:7").returncode == 2
+    assert run(*args, "--overwrite", "summarizer.model=nobody/missing").returncode == 4
+    assert (tmp_path / "out.jsonl").read_bytes() == before
+
+
 def test_strict_and_error_budget_fail_the_run_but_keep_everything(tmp_path, config_file):
     body = "".join(json.dumps(i) + "\n" for i in records(3)) + "not json\n"
     (tmp_path / "in.jsonl").write_text(body)
