@@ -8,6 +8,7 @@ slice the original text exactly: `text[start:end] == sentence`.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any, NamedTuple
 
@@ -29,7 +30,19 @@ class Sentence(NamedTuple):
 
 
 def split_sentences(text: str) -> list[Sentence]:
-    """Sentences of `text` in order, stripped of surrounding whitespace, with offsets."""
+    """Sentences of `text` in order, stripped of surrounding whitespace, with offsets.
+
+    Cached, since summary, topic and stance all split the same texts.
+    """
+    return list(_split_cached(text))
+
+
+@functools.lru_cache(maxsize=4096)
+def _split_cached(text: str) -> tuple[Sentence, ...]:
+    return tuple(_split(text))
+
+
+def _split(text: str) -> list[Sentence]:
     sentences: list[Sentence] = []
     for para_start, para_end in _paragraphs(text):
         start = para_start
