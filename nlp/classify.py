@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from nlp.config import EMBEDDED, Topic as TopicConfig
+from nlp.config import Topic as TopicConfig
 from nlp.embed import mean_vectors
 from nlp.errors import ConfigError
-from nlp.heads import EmbeddedHeads
+from nlp.heads import EmbeddedHeads, is_heads_dir
 from nlp.models import load_classifier
 from nlp.nli import SequenceScorer, entailment, label_index, softmax
 from nlp.runtime import Runtime
@@ -20,12 +20,12 @@ from nlp.sentences import split_sentences
 
 
 def build_topic_classifier(config: TopicConfig, runtime: Runtime) -> EmbeddedTopic | NliTopic | ClassifierTopic:
-    if config.backend == "embedded" and config.model != EMBEDDED:
-        raise ConfigError("topic.backend: 'embedded' needs topic.model: embedded")
-    if config.model == EMBEDDED:
+    if config.backend == "embedded" and not is_heads_dir(config.model):
+        raise ConfigError("topic.backend: 'embedded' needs topic.model: embedded (or a folder of trained heads)")
+    if is_heads_dir(config.model):
         if config.backend not in ("auto", "embedded"):
-            raise ConfigError(f"topic.backend: {config.backend!r} needs a model; topic.model is 'embedded'")
-        return EmbeddedTopic(EmbeddedHeads.shared(runtime), config)
+            raise ConfigError(f"topic.backend: {config.backend!r} needs a model; topic.model {config.model!r} is embedded heads")
+        return EmbeddedTopic(EmbeddedHeads.shared(runtime, config.model), config)
     tokenizer, model = load_classifier(config, runtime, key="topic.model")
     scorer = SequenceScorer(tokenizer, model, runtime, config.batch_size)
     is_nli = any(label.lower().startswith("entail") for label in scorer.labels)

@@ -21,7 +21,8 @@ EXIT_CODES = """exit codes:
   2  config error: bad file, key, value or override; device/dtype not available
   3  input error: missing or unreadable input, input refused by the long-input policy
   4  model error: model not found, or refused by the loading policy
-  5  failed run: infer's error records over infer.max_error_rate (or any, with --strict)
+  5  failed run: infer's error records over infer.max_error_rate (or any, with --strict);
+     finetune stopped by a NaN/infinite loss
   130 interrupted
 """
 
@@ -57,6 +58,19 @@ def build_parser() -> argparse.ArgumentParser:
     again.add_argument("--overwrite", action="store_true", help="replace an existing output")
     infer.add_argument("--strict", action="store_true", help="any error record fails the run (exit 5)")
     infer.set_defaults(run=cmd_infer)
+
+    finetune = commands.add_parser("finetune", parents=[common], help="train a topic, stance or summarization model",
+                                   epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    finetune.set_defaults(run=cmd_finetune)
+    again = finetune.add_mutually_exclusive_group()
+    again.add_argument("--resume", action="store_true", help="continue from the last complete checkpoint in output_dir")
+    again.add_argument("--overwrite", action="store_true", help="replace an existing output_dir")
+
+    evaluate = commands.add_parser("evaluate", parents=[common], help="metrics and a report on labeled JSONL",
+                                   epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    evaluate.add_argument("--input", required=True, metavar="PATH", help="labeled JSONL (.gz works)")
+    evaluate.add_argument("--output", metavar="DIR", help="report folder (default: <input name>.evaluation/ beside the input)")
+    evaluate.set_defaults(run=cmd_evaluate)
 
     check = commands.add_parser("check", parents=[common], help="validate a config and print it resolved",
                                 epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -139,6 +153,43 @@ def cmd_infer(args: argparse.Namespace) -> int:
         print(f"nlp infer: failed: {summary['errors']} error record(s) in {summary['processed']} "
               f"({why}); see {summary['errors_file']}", file=sys.stderr)
         return 5
+    return 0
+
+
+def cmd_finetune(args: argparse.Namespace) -> int:
+    overrides, others = split_overrides(args)
+    if others:
+        raise ConfigError(f"unexpected argument(s) {others}; overrides are key=value")
+    if args.config is None:
+        raise ConfigError("finetune needs --config FILE (e.g. configs/finetune_topic.yaml)")
+    from nlp.train_config import load_finetune_config
+
+    config = load_finetune_config(args.config, overrides)  # validated before any model or data loads
+    quiet_libraries()
+    from nlp.finetune import run_finetune
+
+    import shlex
+
+    command = shlex.join(["nlp", "finetune", "--config", args.config, *overrides])
+    result = run_finetune(config, resume=args.resume, overwrite=args.overwrite, command=command)
+    if result["rank"] == 0:
+        metrics = ", ".join(f"{k} {v:.4g}" for k, v in result["metrics"].items() if isinstance(v, (int, float)))
+        print(f"finetune: {config.task} model written to {result['output_dir']}"
+              f"{f' ({metrics})' if metrics else ''}", file=sys.stderr)
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    overrides, others = split_overrides(args)
+    if others:
+        raise ConfigError(f"unexpected argument(s) {others}; overrides are key=value")
+    config = load(args, overrides)
+    quiet_libraries()
+    from nlp.evaluate import run_evaluate
+
+    result = run_evaluate(config, args.input, args.output)
+    print(f"evaluate: {result['records']} records; metrics {result['metrics_file']}, report {result['report_file']}",
+          file=sys.stderr)
     return 0
 
 

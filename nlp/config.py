@@ -181,12 +181,24 @@ class Infer(Section):
     ray_cpus_per_actor: float = Field(1.0, gt=0)
 
 
+class Evaluate(Section):
+    """Where `nlp evaluate` finds each record's text and gold labels in a labeled JSONL file."""
+
+    text_field: str = Field("text", min_length=1)
+    id_field: str = Field("id", min_length=1)
+    topic_field: str = Field("topics", min_length=1)
+    stance_field: str = Field("stance", min_length=1)
+    summary_field: str = Field("summary", min_length=1)
+    report: Literal["markdown", "html"] = "markdown"
+
+
 class Config(Section):
     runtime: Runtime = Runtime()
     summarizer: Summarizer = Summarizer()
     topic: Topic = Topic()
     stance: Stance = Stance()
     infer: Infer = Infer()
+    evaluate: Evaluate = Evaluate()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -266,20 +278,23 @@ def apply_overrides(data: dict[str, Any], overrides: list[str] | tuple[str, ...]
     return applied
 
 
-def validate(data: dict[str, Any], source: str = "<config>", override_paths: dict[str, str] | None = None) -> Config:
+def validate(data: dict[str, Any], source: str = "<config>", override_paths: dict[str, str] | None = None,
+             schema: type[BaseModel] = Config) -> Any:
+    """`data` as a `schema` instance (default: the inference `Config`), or one ConfigError line."""
     try:
-        return Config.model_validate(data)
+        return schema.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(describe_error(exc.errors()[0], source, override_paths or {})) from None
+        raise ConfigError(describe_error(exc.errors()[0], source, override_paths or {}, schema)) from None
 
 
-def describe_error(error: dict[str, Any], source: str, override_paths: dict[str, str]) -> str:
+def describe_error(error: dict[str, Any], source: str, override_paths: dict[str, str],
+                   schema: type[BaseModel] = Config) -> str:
     """One line: where, which key, what was found, what is allowed."""
     loc = [str(part) for part in error["loc"]]
     path = ".".join(loc)
     where = f"override {override_paths[path]!r}" if path in override_paths else source
     if error["type"] == "extra_forbidden":
-        hint = closest_key(loc)
+        hint = closest_key(loc, schema)
         suggestion = f"; did you mean {hint!r}?" if hint else ""
         return f"{where}: unknown key {path!r}{suggestion}"
     message = error["msg"].removeprefix("Value error, ")
@@ -288,15 +303,15 @@ def describe_error(error: dict[str, Any], source: str, override_paths: dict[str,
     return f"{where}: {path or 'config'}: {message}{shown}"
 
 
-def closest_key(loc: list[str]) -> str | None:
+def closest_key(loc: list[str], schema: type[BaseModel] = Config) -> str | None:
     """The valid key most like `loc`: the same name in another section, a similar sibling, or
     a similar name anywhere."""
     name, parent = loc[-1], loc[:-1]
-    everywhere = _all_keys(Config)
+    everywhere = _all_keys(schema)
     same_name = [path for path in everywhere if path.rsplit(".", 1)[-1] == name]
     if same_name:
         return same_name[0]
-    siblings = _fields_at(Config, parent)
+    siblings = _fields_at(schema, parent)
     match = difflib.get_close_matches(name, siblings, n=1, cutoff=0.7)
     if match:
         return ".".join([*parent, match[0]])
@@ -327,6 +342,6 @@ def _is_section(annotation: Any) -> bool:
     return isinstance(annotation, type) and issubclass(annotation, BaseModel)
 
 
-def dump(config: Config) -> str:
+def dump(config: BaseModel) -> str:
     """The fully resolved config as YAML (what `nlp check` prints)."""
     return yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False, allow_unicode=True)

@@ -25,3 +25,9 @@ class ModelError(NlpError):
     """A model that cannot be found or is refused by the loading policy."""
 
     exit_code = 4
+
+
+class RunFailed(NlpError):
+    """A run that could not finish its job: infer over its error budget, finetune with a NaN loss."""
+
+    exit_code = 5

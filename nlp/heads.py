@@ -49,11 +49,14 @@ class EmbeddedHeads:
         self._stance = (tensors["stance.weight"].float().numpy(), tensors["stance.bias"].float().numpy())
 
     @classmethod
-    def shared(cls, runtime: Runtime) -> EmbeddedHeads:
-        """One instance per process and device, shared by topic and stance."""
-        key = (str(runtime.device), runtime.dtype)
+    def shared(cls, runtime: Runtime, model: str = "embedded") -> EmbeddedHeads:
+        """One instance per process, device and heads folder, shared by topic and stance.
+
+        `model` is `embedded` (the shipped heads) or a folder written by `nlp finetune` (task: heads)."""
+        path = HEADS_DIR if model == "embedded" else Path(model).expanduser().resolve()
+        key = (str(path), str(runtime.device), runtime.dtype)
         if key not in _LOADED:
-            _LOADED[key] = cls(runtime)
+            _LOADED[key] = cls(runtime, path)
         return _LOADED[key]
 
     def encoder(self, task: str) -> Encoder:
@@ -68,6 +71,11 @@ class EmbeddedHeads:
         logits = vectors @ weight.T + bias
         z = np.exp(logits - logits.max(axis=1, keepdims=True))
         return z / z.sum(axis=1, keepdims=True)
+
+
+def is_heads_dir(model: str) -> bool:
+    """True for `embedded` and for a folder of trained heads (heads.json + heads.safetensors)."""
+    return model == "embedded" or (Path(model).expanduser() / "heads.json").is_file()
 
 
 def merge_lora(model, lora: dict, scaling: float):

@@ -75,7 +75,7 @@ def load(auto_class: Any, source: ModelSource, runtime: Runtime, key: str) -> tu
             where, dtype=runtime.dtype, use_safetensors=None if source.allow_pickle else True, **options
         )
     except (OSError, ValueError) as exc:
-        raise ModelError(_explain(source, where, key, exc)) from exc
+        raise ModelError(explain(source, where, key, exc)) from exc
     model.to(runtime.device).eval()
     log.info("loaded %s from %s (%s, %s)", auto_class.__name__, where, runtime.device, runtime.dtype)
     _LOADED[cache_key] = (tokenizer, model)
@@ -97,7 +97,7 @@ def input_limit(model: Any, tokenizer: Any) -> int:
     return min(limits)
 
 
-def _explain(source: ModelSource, where: str, key: str, exc: Exception) -> str:
+def explain(source: ModelSource, where: str, key: str, exc: Exception) -> str:
     """One line that names the model, where it looked and what to do."""
     name = source.model
     if Path(where).is_dir():

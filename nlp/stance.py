@@ -12,10 +12,10 @@ import re
 
 import numpy as np
 
-from nlp.config import EMBEDDED, Stance as StanceConfig
+from nlp.config import Stance as StanceConfig
 from nlp.embed import mean_vectors
 from nlp.errors import ConfigError, ModelError
-from nlp.heads import EmbeddedHeads
+from nlp.heads import EmbeddedHeads, is_heads_dir
 from nlp.models import load_classifier
 from nlp.nli import SequenceScorer, entailment, softmax
 from nlp.runtime import Runtime
@@ -30,12 +30,12 @@ _NLI_MAX_SENTENCES = 64
 
 
 def build_stance_scorer(config: StanceConfig, runtime: Runtime) -> StanceScorer:
-    if config.model == EMBEDDED:
+    if is_heads_dir(config.model):
         if config.backend not in ("auto", "embedded"):
-            raise ConfigError(f"stance.backend: {config.backend!r} needs a model; stance.model is 'embedded'")
-        return StanceScorer(config, EmbeddedStance(EmbeddedHeads.shared(runtime), config))
+            raise ConfigError(f"stance.backend: {config.backend!r} needs a model; stance.model {config.model!r} is embedded heads")
+        return StanceScorer(config, EmbeddedStance(EmbeddedHeads.shared(runtime, config.model), config))
     if config.backend == "embedded":
-        raise ConfigError("stance.backend: 'embedded' needs stance.model: embedded")
+        raise ConfigError("stance.backend: 'embedded' needs stance.model: embedded (or a folder of trained heads)")
     tokenizer, model = load_classifier(config, runtime, key="stance.model")
     scorer = SequenceScorer(tokenizer, model, runtime, config.batch_size)
     is_nli = any(label.lower().startswith("entail") for label in scorer.labels)

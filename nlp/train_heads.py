@@ -341,23 +341,29 @@ def train(args: argparse.Namespace) -> tuple[dict[str, torch.Tensor], dict[str, 
         "trained_on": {"files": [os.path.relpath(p, Path(__file__).resolve().parent.parent) for p in args.train], "items": len(items)}}
 
 
-def main(argv: list[str] | None = None, prog: str = "scripts/train_heads.py") -> int:
-    """Command line entry: train with fixed threads and seeds, write heads.safetensors + heads.json."""
+def run(args: argparse.Namespace, command: str) -> dict[str, Any]:
+    """Train with fixed threads and seeds, write heads.safetensors + heads.json; return the metadata."""
     from safetensors.torch import save_file
 
     from nlp.runtime import seed_everything
 
-    argv = sys.argv[1:] if argv is None else argv
-    args = parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", stream=sys.stderr)
-    started = time.time()
     torch.set_num_threads(args.threads)
     seed_everything(args.seed)
     tensors, meta = train(args)
-    meta = {**meta, "command": f"python {prog} {shlex.join(argv)}".strip()}
+    meta = {**meta, "command": command}
     args.output.mkdir(parents=True, exist_ok=True)
     save_file({k: v.float().contiguous() for k, v in sorted(tensors.items())}, str(args.output / "heads.safetensors"))
     os.chmod(args.output / "heads.safetensors", 0o644)  # safetensors writes it owner-only
     (args.output / "heads.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    return meta
+
+
+def main(argv: list[str] | None = None, prog: str = "scripts/train_heads.py") -> int:
+    """Command line entry (`python scripts/train_heads.py`); `nlp finetune` with `task: heads` runs the same."""
+    argv = sys.argv[1:] if argv is None else argv
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", stream=sys.stderr)
+    started = time.time()
+    meta = run(args, f"python {prog} {shlex.join(argv)}".strip())
     print(json.dumps({"output": str(args.output), "metrics": meta["metrics"], "wall_seconds": round(time.time() - started, 1)}, indent=2))
     return 0

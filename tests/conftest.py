@@ -161,3 +161,19 @@ def tiny_stance_classifier(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def tiny_stance_regressor(tmp_path_factory) -> Path:
     return save_bert_classifier(tmp_path_factory.mktemp("tiny-regressor"), ["score"], "regression")
+
+
+@pytest.fixture(scope="session")
+def tiny_bert_base(tmp_path_factory) -> Path:
+    """A one-layer BERT body with no task head: the base a fine-tuning test starts from."""
+    import torch
+    from transformers import BertConfig, BertModel
+
+    torch.manual_seed(0)
+    path = tmp_path_factory.mktemp("tiny-bert-base")
+    tokenizer = bert_tokenizer()
+    config = BertConfig(vocab_size=len(tokenizer), hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+                        intermediate_size=32, max_position_embeddings=64, pad_token_id=0)
+    BertModel(config).save_pretrained(path)
+    tokenizer.save_pretrained(path)
+    return path

@@ -14,7 +14,17 @@ def write(tmp_path, text: str):
 
 @pytest.mark.parametrize("name", sorted(shipped_configs()))
 def test_every_shipped_config_loads(name):
-    assert isinstance(load_config(name), Config)
+    from nlp.train_config import FinetuneConfig, load_finetune_config
+
+    if name.startswith("finetune_"):
+        config = load_finetune_config(name)
+        assert isinstance(config, FinetuneConfig) and name.removeprefix("finetune_").startswith(config.task[:5])
+    else:
+        assert isinstance(load_config(name), Config)
+
+
+def test_shipped_finetune_configs_cover_every_task():
+    assert {"finetune_topic", "finetune_stance", "finetune_summarizer", "finetune_heads"} <= set(shipped_configs())
 
 
 def test_shipped_configs_include_default_and_hub():

@@ -94,3 +94,31 @@ def test_real_cuda_out_of_memory_is_split_not_fatal(tmp_path):
     config = load_config(None, ["infer.progress=false", "runtime.device=cuda"])
     summary = run_infer(config, str(tmp_path / "in.jsonl"), str(tmp_path / "out.jsonl"), analyze=analyze)
     assert summary["ok"] == 7 and summary["errors_by_code"] == {"out_of_memory": 1}
+
+
+def test_finetune_trains_on_the_gpu_in_bfloat16_and_loads_back(tiny_bert_base, tiny_bart, tmp_path):
+    """Topic classifier and summarizer: Trainer on cuda with bf16 (runtime.dtype), outputs load on the GPU."""
+    from nlp.analyze import Analyzer
+    from nlp.config import load_config
+    from nlp.finetune import run_finetune
+    from nlp.train_config import load_finetune_config
+
+    rows = [{"text": text, "topics": [label], "summary": text.split(",")[0]}
+            for text, label in zip(CORPUS * 2, ["security", "diplomacy", "sanctions", "security"] * 4)]
+    data = tmp_path / "train.jsonl"
+    data.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    outputs = {}
+    for task, base, field in (("topic", tiny_bert_base, "label_field: topics"), ("summarization", tiny_bart, "summary_field: summary")):
+        path = tmp_path / f"{task}.yaml"
+        path.write_text(f"task: {task}\nmodel: {base}\noutput_dir: {tmp_path / task}\nmax_length: 48\n"
+                        f"runtime: {{device: cuda, dtype: bfloat16}}\ndata: {{train_file: {data}, {field}}}\n"
+                        "training: {max_steps: 2, disable_tqdm: true}\n")
+        config = load_finetune_config(str(path))
+        result = run_finetune(config)
+        state = json.loads((tmp_path / task / "checkpoint-2" / "trainer_state.json").read_text())
+        assert state["global_step"] == 2 and result["metrics"]
+        outputs[task] = tmp_path / task
+    overrides = [f"topic.model={outputs['topic']}", f"summarizer.model={outputs['summarization']}",
+                 "stance.enabled=false", "runtime.device=cuda"]
+    record = Analyzer(load_config(None, overrides)).analyze(CORPUS[0])
+    assert record["summary"]["method"] == "abstractive" and record["topic"]["label"] in {"security", "diplomacy", "sanctions"}

@@ -1,0 +1,281 @@
+"""`nlp evaluate`: run a config's models over labeled JSONL and score them against the gold labels.
+
+The whole file is validated first (nothing is computed on a partly bad file); then the enabled
+tasks that have gold labels run in batches, and metrics.json, predictions.jsonl, the report and
+its plots are written to the output folder.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from nlp.config import Config
+from nlp.errors import ConfigError, InputError
+from nlp.jsonl import InputLine, open_input, read_lines
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 32
+STANCE_CLASSES = ["critical", "neutral", "supportive"]
+_EVAL_PACKAGES = {"matplotlib": "matplotlib", "rouge_score": "rouge-score", "sklearn": "scikit-learn", "scipy": "scipy"}
+_SUFFIXES = (".jsonl.gz", ".jsonl", ".json.gz", ".json", ".gz")
+_SHOWN_LINES = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Labeled:
+    """One valid labeled record; a gold field is None when the record has no label for that task."""
+
+    line: int
+    id: str | int
+    text: str
+    topics: list[str] | None
+    stance: float | str | None
+    summary: str | None
+
+
+def run_evaluate(config: Config, input_path: str, output_dir: str | None = None) -> dict:
+    """Validate, predict, score and write the report; returns counts, file paths and the metrics."""
+    require_eval_packages()
+    from nlp.report import prediction_rows, write_outputs
+
+    out = Path(output_dir) if output_dir else default_output_dir(input_path)
+    items = read_labeled(input_path, config)
+    config, not_scored = tasks_to_run(config, items)
+    predictions = predict(config, items)
+    metrics = {"input": str(input_path), "records": len(items), "models": models_used(config),
+               "not_scored": not_scored, **score_tasks(config, items, predictions)}
+    files = write_outputs(metrics, prediction_rows(items, predictions), out, config.evaluate.report)
+    return {"records": len(items), "metrics_file": str(files["metrics"]), "report_file": str(files["report"]),
+            "output_dir": str(out), "metrics": metrics}
+
+
+def require_eval_packages() -> None:
+    """The plots, ROUGE and metrics packages of the `eval` extra, or one line saying how to get them."""
+    missing = []
+    for module, package in _EVAL_PACKAGES.items():
+        try:
+            __import__(module)
+        except ImportError:
+            missing.append(package)
+    if missing:
+        raise ConfigError(f"evaluate needs {', '.join(missing)}, which is not installed; "
+                          'run: pip install "peninsula-nlp[eval]"')
+
+
+def default_output_dir(input_path: str) -> Path:
+    """`<input without .jsonl/.jsonl.gz>.evaluation/` beside the input."""
+    if input_path == "-":
+        raise InputError("evaluate reads stdin only with --output DIR (there is no input name to put it beside)")
+    path = Path(input_path)
+    name = next((path.name[: -len(s)] for s in _SUFFIXES if path.name.endswith(s) and len(path.name) > len(s)),
+                path.name)
+    return path.with_name(name + ".evaluation")
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading and validation
+
+def read_labeled(input_path: str, config: Config) -> list[Labeled]:
+    """Every record of the file, or one InputError naming each kind of problem with counts and lines."""
+    fields, topic_labels = config.evaluate, list(config.topic.labels) if config.topic.enabled else None
+    problems: dict[str, list[int]] = {}
+    hints: dict[str, str] = {}
+    items: list[Labeled] = []
+    stream = open_input(input_path)
+    try:
+        for line in read_lines(stream, fields.text_field, fields.id_field,
+                               config.infer.max_line_bytes, config.infer.max_depth):
+            if line.error is not None:
+                problem, hint = _read_problem(line.error["code"], config)
+                found = [(problem, hint)]
+            else:
+                item, found = check_gold(line, config, topic_labels)
+                if not found:
+                    items.append(item)
+            for problem, hint in found:
+                problems.setdefault(problem, []).append(line.line)
+                if hint:
+                    hints[problem] = hint
+    finally:
+        if stream is not sys.stdin.buffer:
+            stream.close()
+    if problems:
+        raise InputError(describe_problems(input_path, problems, hints))
+    if not items:
+        raise InputError(f"{input_path}: no records; write one JSON object per line with a "
+                         f'"{fields.text_field}" field and gold labels')
+    return items
+
+
+def _read_problem(code: str, config: Config) -> tuple[str, str]:
+    """A short name for a reader error code, and the fix where it is not obvious."""
+    fields = config.evaluate
+    named = {
+        "invalid_json": ("invalid JSON", ""), "torn_line": ("invalid JSON", ""),
+        "not_an_object": ("not a JSON object", ""),
+        "missing_text": (f'missing "{fields.text_field}"', "add it, or point evaluate.text_field at the text"),
+        "empty_text": ("empty text", ""), "text_not_string": ("text is not a string", ""),
+        "bad_id": (f'bad "{fields.id_field}"', "a non-empty string or an integer"),
+        "duplicate_id": ("duplicate id", ""),
+        "line_too_long": ("line too long", f"over {config.infer.max_line_bytes} bytes; raise infer.max_line_bytes"),
+        "too_deep": ("JSON nested too deep", "raise infer.max_depth"),
+    }
+    return named.get(code, (code.replace("_", " "), ""))
+
+
+def check_gold(line: InputLine, config: Config, topic_labels: list[str] | None) -> tuple[Labeled | None, list]:
+    """The record with its gold labels parsed, or the (problem, hint) pairs that make it invalid."""
+    fields = config.evaluate
+    topics, topic_problem = gold_topics(line.record.get(fields.topic_field), topic_labels)
+    stance, stance_problem = gold_stance(line.record.get(fields.stance_field))
+    summary = line.record.get(fields.summary_field)
+    summary_problem = None
+    if summary is not None and (not isinstance(summary, str) or not summary.strip()):
+        summary_problem = ("reference summary is empty or not a string", f'field "{fields.summary_field}"')
+    found = [p for p in (topic_problem, stance_problem, summary_problem) if p]
+    return (None if found else Labeled(line.line, line.id, line.text, topics, stance, summary)), found
+
+
+def gold_topics(value: object, known: list[str] | None) -> tuple[list[str] | None, tuple[str, str] | None]:
+    """A label or a list of labels (the first is the primary); None when absent."""
+    if value is None:
+        return None, None
+    topics = [value] if isinstance(value, str) else value
+    if not isinstance(topics, list) or not topics or not all(isinstance(t, str) for t in topics):
+        return None, ("topic is not a label or a non-empty list of labels", "")
+    if known is not None and any(t not in known for t in topics):
+        return None, ("unknown topic label", "known: " + ", ".join(known))
+    return list(dict.fromkeys(topics)), None
+
+
+def gold_stance(value: object) -> tuple[float | str | None, tuple[str, str] | None]:
+    """A score in [-1, 1] or a class name (lower-cased); None when absent."""
+    allowed = "a number in [-1, 1] or " + ", ".join(STANCE_CLASSES)
+    if value is None:
+        return None, None
+    if isinstance(value, str):
+        name = value.strip().lower()
+        return (name, None) if name in STANCE_CLASSES else (None, ("unknown stance name", "known: " + allowed))
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None, ("stance is not a number or a name", allowed)
+    if not -1 <= value <= 1:
+        return None, ("stance out of range", allowed)
+    return float(value), None
+
+
+def describe_problems(input_path: str, problems: dict[str, list[int]], hints: dict[str, str]) -> str:
+    """e.g. `in.jsonl: 3 problems: unknown topic label (2: lines 4, 9; known: ...), ...; fix them and rerun`."""
+    parts = []
+    for problem, lines in problems.items():
+        shown = ", ".join(map(str, lines[:_SHOWN_LINES])) + (", ..." if len(lines) > _SHOWN_LINES else "")
+        hint = f"; {hints[problem]}" if problem in hints else ""
+        parts.append(f"{problem} ({len(lines)}: line{'s' if len(lines) > 1 else ''} {shown}{hint})")
+    total = sum(len(lines) for lines in problems.values())
+    return f"{input_path}: {total} problem{'s' if total > 1 else ''}: {', '.join(parts)}; fix them and rerun"
+
+
+# ---------------------------------------------------------------------------------------------
+# Prediction and scoring
+
+def tasks_to_run(config: Config, items: list[Labeled]) -> tuple[Config, dict[str, str]]:
+    """A config copy with the tasks that have no gold labels switched off, and why each unscored task is."""
+    config = config.model_copy(deep=True)
+    gold = {"summarizer": any(i.summary for i in items), "topic": any(i.topics for i in items),
+            "stance": any(i.stance is not None for i in items)}
+    not_scored = {}
+    for task, has_gold in gold.items():
+        section = getattr(config, task)
+        if not section.enabled:
+            not_scored[task] = f"{task}.enabled is false in the config"
+        elif not has_gold:
+            not_scored[task] = "no gold labels in the file"
+            section.enabled = False
+        else:
+            continue
+        log.info("%s not scored: %s", task, not_scored[task])
+    if len(not_scored) == len(gold):
+        f = config.evaluate
+        raise InputError(f"nothing to evaluate: no record has gold labels for an enabled task (fields "
+                         f'"{f.topic_field}", "{f.stance_field}", "{f.summary_field}"); add labels, set the '
+                         "evaluate.*_field keys to your field names, or enable the tasks")
+    return config, not_scored
+
+
+def predict(config: Config, items: list[Labeled]) -> list[dict]:
+    """The output record of each item, in input order, computed in batches."""
+    from nlp.analyze import Analyzer
+
+    analyzer = Analyzer(config)
+    records: list[dict] = []
+    for start in range(0, len(items), BATCH_SIZE):
+        batch = items[start:start + BATCH_SIZE]
+        records.extend(analyzer.analyze([i.text for i in batch], ids=[i.id for i in batch]))
+        log.info("%d/%d records predicted", len(records), len(items))
+    return records
+
+
+def stance_class(value: float | str, cut_points: tuple[float, float]) -> str:
+    """critical / neutral / supportive for a score (the StanceScorer rule) or a gold name."""
+    if isinstance(value, str):
+        return value
+    low, high = cut_points
+    return "critical" if value < low else "supportive" if value > high else "neutral"
+
+
+def score_tasks(config: Config, items: list[Labeled], predictions: list[dict]) -> dict:
+    """Metrics per scored task: `topic`, `stance`, `summary` (a task not run has no key)."""
+    from nlp import metrics
+
+    out: dict = {}
+    if config.topic.enabled:
+        pairs = [(i.topics, p["topic"]) for i, p in zip(items, predictions) if i.topics]
+        labels = list(config.topic.labels)
+        out["topic"] = {"n": len(pairs), **metrics.classification_metrics(
+            [g[0] for g, _ in pairs], [p["label"] for _, p in pairs], labels)}
+        if any(len(g) > 1 for g, _ in pairs):
+            out["topic"]["multilabel"] = metrics.multilabel_metrics([g for g, _ in pairs],
+                                                                    [p["labels"] for _, p in pairs], labels)
+    if config.stance.enabled:
+        out["stance"] = score_stance(config, items, predictions)
+    if config.summarizer.enabled:
+        pairs = [(i, p["summary"]) for i, p in zip(items, predictions) if i.summary]
+        references = [i.summary for i, _ in pairs]
+        out["summary"] = {
+            "n": len(pairs), "method": pairs[0][1]["method"],
+            "model": metrics.rouge_scores([s["text"] for _, s in pairs], references),
+            "lead-3": metrics.rouge_scores([metrics.lead(i.text, 3) for i, _ in pairs], references),
+        }
+    return out
+
+
+def score_stance(config: Config, items: list[Labeled], predictions: list[dict]) -> dict:
+    """Score metrics on numeric gold, 3-class metrics on all gold; abstentions counted, not scored."""
+    from nlp import metrics
+
+    cuts = config.stance.cut_points
+    gold = [(i.stance, p["stance"]["score"]) for i, p in zip(items, predictions) if i.stance is not None]
+    scored = [(g, s) for g, s in gold if s is not None]
+    numeric = [(g, s) for g, s in scored if not isinstance(g, str)]
+    result: dict = {"gold": len(gold), "scored": len(scored), "abstained": len(gold) - len(scored),
+                    "cut_points": list(cuts)}
+    if numeric:
+        result["score"] = metrics.score_metrics([g for g, _ in numeric], [s for _, s in numeric])
+    if scored:
+        result["class"] = {"n": len(scored), **metrics.classification_metrics(
+            [stance_class(g, cuts) for g, _ in scored], [stance_class(s, cuts) for _, s in scored], STANCE_CLASSES)}
+    return result
+
+
+def models_used(config: Config) -> dict:
+    """The model reference (and revision, backend) of each task that ran."""
+    models = {}
+    for task in ("summarizer", "topic", "stance"):
+        section = getattr(config, task)
+        if section.enabled:
+            models[task] = {"model": section.model, "revision": section.revision,
+                            **({"backend": section.backend} if hasattr(section, "backend") else {})}
+    return models

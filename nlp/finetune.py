@@ -1,0 +1,223 @@
+"""Fine-tuning (`nlp finetune`): a topic or stance classifier or a seq2seq summarizer with the
+Hugging Face Trainer, or the embedded default's heads (`task: heads`).
+
+Order of work: config and `TrainingArguments` (config errors), then every data row (input
+errors), then the model. The output directory is a plain `save_pretrained` model that
+`transformers` and the toolkit's configs load, plus the resolved config, metrics and a model card.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nlp.config import dump
+from nlp.errors import ConfigError, InputError, ModelError, RunFailed
+from nlp.labeled import load_examples
+from nlp.train_config import FinetuneConfig
+
+log = logging.getLogger(__name__)
+
+CONFIG_FILE = "finetune_config.yaml"
+# Settings that change what is learned: a resumed run must match the first run on these.
+RESUME_KEYS = ("task", "model", "revision", "data", "labels", "multi_label", "objective", "max_length", "max_target_length")
+
+
+def run_finetune(config: FinetuneConfig, resume: bool = False, overwrite: bool = False,
+                 command: str = "nlp finetune") -> dict[str, Any]:
+    """Train, save and describe the model; returns {"output_dir", "metrics", "rank"}."""
+    out, rank = Path(config.output_dir), int(os.environ.get("RANK", "0"))
+    require_packages(config.task)
+    if config.task == "heads":
+        if resume:
+            raise ConfigError("--resume: task 'heads' trains in minutes and keeps no checkpoints; rerun it")
+        return {"output_dir": str(out), "metrics": train_embedded_heads(config, out, overwrite, command), "rank": rank}
+    arguments = training_arguments(config)
+    train, validation = load_splits(config)
+    checkpoint = prepare_output(config, out, resume, overwrite, rank)
+    from nlp.trainer import build_trainer
+
+    trainer = build_trainer(config, arguments, train, validation)
+    result = trainer.train(resume_from_checkpoint=checkpoint)
+    metrics = {key.removeprefix("eval_"): value for key, value in trainer.evaluate().items()}
+    trainer.save_model(str(out))
+    if trainer.is_world_process_zero():
+        from nlp.model_card import write_card
+
+        record = {"eval": metrics, "train": result.metrics, "examples": {"train": len(train), "validation": len(validation)},
+                  "best_checkpoint": trainer.state.best_model_checkpoint}
+        (out / "metrics.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+        write_card(config, out, record)
+    return {"output_dir": str(out), "metrics": metrics, "rank": rank}
+
+
+def require_packages(task: str) -> None:
+    """The `train` extra, checked up front so a missing package is one line, not an ImportError."""
+    import importlib.util
+
+    needed = ["peft", "sklearn", "scipy"] if task == "heads" else ["accelerate", "datasets", "sklearn", "scipy"]
+    missing = [name for name in needed + (["rouge_score"] if task == "summarization" else [])
+               if importlib.util.find_spec(name) is None]
+    if missing:
+        raise ConfigError(f"finetune needs {', '.join(missing)}, which are not installed: pip install \"peninsula-nlp[train]\"")
+
+
+def training_arguments(config: FinetuneConfig):
+    """`TrainingArguments` (or the Seq2Seq ones): the toolkit's defaults under the user's `training:`."""
+    from transformers import Seq2SeqTrainingArguments, TrainingArguments
+
+    from nlp.runtime import resolve_device
+
+    device = config.runtime.device
+    if device.startswith("cuda:") and device != "cuda:0":
+        raise ConfigError(f"runtime.device: finetune trains on the first visible GPU; for {device!r} run with "
+                          f"CUDA_VISIBLE_DEVICES={device.partition(':')[2]} and runtime.device=cuda")
+    resolve_device(device)  # an explicit device the machine lacks is an error, not a fallback
+    metric = best_metric(config)
+    values = {
+        "eval_strategy": "epoch", "save_strategy": "epoch", "logging_strategy": "epoch",
+        "load_best_model_at_end": True, "metric_for_best_model": metric, "greater_is_better": metric != "mae",
+        "save_total_limit": 2, "report_to": "none", "seed": config.runtime.seed, "num_train_epochs": 3.0,
+        "learning_rate": 5e-5 if config.task == "summarization" else 3e-5, "per_device_train_batch_size": 8,
+        "per_device_eval_batch_size": 16, "use_cpu": device == "cpu",
+        "bf16": config.runtime.dtype == "bfloat16", "fp16": config.runtime.dtype == "float16",
+    }
+    if config.task == "summarization":
+        values |= {"predict_with_generate": True, "generation_max_length": config.max_target_length}
+    values |= config.training
+    if values["eval_strategy"] == "no" and "load_best_model_at_end" not in config.training:
+        values["load_best_model_at_end"] = False
+    if values["eval_strategy"] != "epoch" and "save_strategy" not in config.training:
+        values["save_strategy"] = values["eval_strategy"]
+        if "eval_steps" in config.training and "save_steps" not in config.training:
+            values["save_steps"] = config.training["eval_steps"]
+    cls = Seq2SeqTrainingArguments if config.task == "summarization" else TrainingArguments
+    try:
+        return cls(output_dir=config.output_dir, **values)
+    except (ValueError, TypeError) as exc:
+        raise ConfigError(f"training: {str(exc).strip().splitlines()[0]}") from None
+
+
+def best_metric(config: FinetuneConfig) -> str:
+    if config.task == "summarization":
+        return "rougeL"
+    return "mae" if config.task == "stance" and config.objective == "regression" else "macro_f1"
+
+
+def load_splits(config: FinetuneConfig) -> tuple[list[dict], list[dict]]:
+    """Checked training and validation examples; without a validation file, a seeded split."""
+    train = [example for path in config.data.train_files for example in load_examples(path, config)]
+    if config.data.validation_file:
+        return train, load_examples(config.data.validation_file, config)
+    if len(train) < 2:
+        raise InputError(f"{config.data.train_files[0]}: {len(train)} example(s); give at least 2, or a data.validation_file")
+    order = np.random.default_rng(config.runtime.seed).permutation(len(train))
+    size = max(1, math.ceil(config.data.validation_split * len(train)))
+    held = set(order[:size].tolist())
+    log.info("validation: %d of %d examples held out (seed %d)", size, len(train), config.runtime.seed)
+    return [e for i, e in enumerate(train) if i not in held], [e for i, e in enumerate(train) if i in held]
+
+
+def prepare_output(config: FinetuneConfig, out: Path, resume: bool, overwrite: bool, rank: int) -> str | None:
+    """Check (and on rank 0 clear or start) the output directory; the checkpoint to resume from."""
+    saved = out / CONFIG_FILE
+    used = out.is_dir() and any(out.iterdir())
+    if resume:
+        if not saved.is_file():
+            raise InputError(f"--resume: {out} holds no finetune run to resume ({CONFIG_FILE} missing); run without --resume")
+        check_same_run(config, saved)
+        checkpoint = last_checkpoint(out)
+        if checkpoint is None:
+            raise InputError(f"--resume: {out} has no complete checkpoint (checkpoint-N with trainer_state.json); "
+                             "run with --overwrite to start over")
+        log.info("resuming from %s", checkpoint)
+        return checkpoint
+    if rank != 0:
+        return None
+    if used and not overwrite:
+        raise ConfigError(f"output_dir {out} is not empty; --resume continues a run from its last checkpoint, "
+                          "--overwrite starts over, or choose a new output_dir")
+    if used:
+        if not saved.is_file() and not (out / "heads.json").is_file():
+            raise ConfigError(f"output_dir {out} holds files that are not a finetune run; --overwrite only replaces "
+                              "finetune outputs - choose a new output_dir")
+        if config.task != "heads":  # heads only replace their own files (a model card may sit beside them)
+            shutil.rmtree(out)
+    out.mkdir(parents=True, exist_ok=True)
+    saved.write_text(dump(config), encoding="utf-8")
+    return None
+
+
+def check_same_run(config: FinetuneConfig, saved: Path) -> None:
+    import yaml
+
+    first = yaml.safe_load(saved.read_text(encoding="utf-8")) or {}
+    now = config.model_dump(mode="json")
+    for key in RESUME_KEYS:
+        if first.get(key) != now.get(key):
+            raise ConfigError(f"--resume: {key} differs from the first run ({first.get(key)!r} then, {now.get(key)!r} now); "
+                              "resume with the same setting, or --overwrite to start over")
+
+
+def last_checkpoint(out: Path) -> str | None:
+    """The highest `checkpoint-N` whose trainer state was written (the Trainer writes it last)."""
+    complete = [path for path in out.glob("checkpoint-*")
+                if path.name.removeprefix("checkpoint-").isdigit() and (path / "trainer_state.json").is_file()]
+    for partial in set(out.glob("checkpoint-*")) - set(complete):
+        log.warning("ignoring incomplete checkpoint %s (no trainer_state.json)", partial)
+    return str(max(complete, key=lambda p: int(p.name.removeprefix("checkpoint-")))) if complete else None
+
+
+def load_base(config: FinetuneConfig, multi_label: bool):
+    """(tokenizer, model) to train, under the toolkit's loading policy, with the task's head."""
+    from transformers import AutoModelForSeq2SeqLM, AutoModelForSequenceClassification, AutoTokenizer, set_seed
+
+    from nlp.models import explain, locate
+
+    where = locate(config, "model")
+    options = {"revision": config.revision, "trust_remote_code": config.trust_remote_code,
+               "use_safetensors": None if config.allow_pickle else True}
+    set_seed(int(config.training.get("seed", config.runtime.seed)))  # the new head's initial weights
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(where, revision=config.revision, trust_remote_code=config.trust_remote_code)
+        if config.task == "summarization":
+            return tokenizer, AutoModelForSeq2SeqLM.from_pretrained(where, **options)
+        names = config.label_names or ["score"]
+        problem = ("multi_label_classification" if multi_label else "regression" if not config.label_names
+                   else "single_label_classification")
+        model = AutoModelForSequenceClassification.from_pretrained(
+            where, num_labels=len(names), id2label=dict(enumerate(names)), label2id={n: i for i, n in enumerate(names)},
+            problem_type=problem, ignore_mismatched_sizes=True, **options)
+    except (OSError, ValueError) as exc:
+        raise ModelError(explain(config, where, "model", exc)) from exc
+    return tokenizer, model
+
+
+def train_embedded_heads(config: FinetuneConfig, out: Path, overwrite: bool, command: str) -> dict[str, float]:
+    """`task: heads`: check the data, then run the embedded default's own trainer (nlp/train_heads.py)
+    with the config's settings, so its output equals `scripts/train_heads.py` with the same arguments."""
+    from nlp.train_heads import parse_args, run
+
+    data, heads = config.data, config.heads
+    if (data.text_field, data.label_field, data.stance_field) != ("text", "topics", "stance"):
+        raise ConfigError("task 'heads' reads the data/news format (data/news/GUIDELINE.md); set data.text_field: text, "
+                          "data.label_field: topics, data.stance_field: stance")
+    if not data.validation_file:
+        raise ConfigError("task 'heads' needs data.validation_file: the held-out items its metrics are reported on")
+    for path in [*data.train_files, data.validation_file]:
+        load_examples(path, config)
+    prepare_output(config, out, resume=False, overwrite=overwrite, rank=0)
+    argv = ["--output", str(out), "--train", *data.train_files, "--heldout", data.validation_file,
+            "--seed", str(config.runtime.seed), "--threads", str(heads.threads), "--cv-folds", str(heads.cv_folds),
+            "--topic-encoder", heads.topic_encoder, "--targets", *heads.targets]
+    for key in ("steps", "rank", "alpha", "batch_pairs", "lr", "chunk_tokens", "target"):
+        argv += [f"--{key.replace('_', '-')}", str(getattr(heads, key))]
+    meta = run(parse_args(argv), command)
+    return meta["metrics"]["heldout"]["chosen"]

@@ -1,0 +1,282 @@
+"""What `nlp evaluate` writes: metrics.json, predictions.jsonl, PNG plots and a Markdown or HTML report.
+
+Plots are drawn with matplotlib's object API (a `Figure` saved through the Agg canvas), never
+pyplot, so writing them neither needs a display nor changes the caller's matplotlib backend.
+The report is one self-contained file that refers to the plots beside it by relative path.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from nlp.errors import InputError
+from nlp.jsonl import dumps
+from nlp.metrics import lead
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+PLOTS = ("confusion_matrix.png", "per_class_f1.png", "stance_scatter.png", "rouge.png")
+REPORTS = {"markdown": "report.md", "html": "report.html"}
+DEFINITIONS = [
+    "accuracy: share of records whose predicted label equals the gold label (topic: the primary label, "
+    "the first gold label against `topic.label`).",
+    "precision / recall / F1 per class: TP / (TP + FP), TP / (TP + FN), their harmonic mean; 0 where undefined.",
+    "macro-F1: the unweighted mean of the per-class F1 over all configured labels (a label never seen counts 0).",
+    "multi-label (when a record has several gold topics): macro- and micro-F1 of the gold topic sets against "
+    "`topic.labels`, and exact match, the share of records whose predicted set equals the gold set.",
+    "stance MAE: mean |predicted score - gold score| over records with a numeric gold score and a prediction; "
+    "Spearman / Pearson: rank / linear correlation of the same pairs (n/a under 2 pairs or a constant side).",
+    "stance 3-class: gold and predicted scores mapped to critical / neutral / supportive with `stance.cut_points`; "
+    "abstained: records with a gold stance that the model called `not_about_target` (left out of the scores).",
+    "ROUGE-1/2/L: mean F-measure of unigram / bigram / longest-common-subsequence overlap with the reference "
+    "(rouge-score: lowercase, alphanumeric tokens, Porter stems); lead-3, the first three sentences, is the baseline.",
+]
+
+
+def write_outputs(metrics: dict, rows: list[dict], out: Path, report_format: str) -> dict[str, Path]:
+    """Write every output file into `out` (created if needed); returns their paths by kind."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"--output {out}: cannot create the folder ({exc.strerror or exc}); "
+                         "give a writable folder path") from None
+    metrics_file, predictions_file = out / "metrics.json", out / "predictions.jsonl"
+    metrics_file.write_text(json.dumps(metrics, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    predictions_file.write_text("".join(dumps(row) for row in rows), encoding="utf-8")
+    images = write_plots(metrics, rows, out)
+    report = out / REPORTS[report_format]
+    for stale in [*PLOTS, *REPORTS.values()]:  # left by an earlier run on other data or settings
+        if stale not in images and out / stale != report:
+            (out / stale).unlink(missing_ok=True)
+    blocks = report_blocks(metrics, images)
+    report.write_text(render_html(blocks) if report_format == "html" else render_markdown(blocks), encoding="utf-8")
+    return {"metrics": metrics_file, "predictions": predictions_file, "report": report,
+            **{name: out / name for name in images}}
+
+
+def prediction_rows(items: list, predictions: list[dict]) -> list[dict]:
+    """One predictions.jsonl line per record: id, line, gold and predicted values side by side."""
+    rows = []
+    for item, record in zip(items, predictions):
+        predicted: dict = {}
+        if "topic" in record:
+            predicted["topic"] = {"label": record["topic"]["label"], "labels": record["topic"]["labels"]}
+        if "stance" in record:
+            predicted["stance"] = {"score": record["stance"]["score"], "label": record["stance"]["label"]}
+        if "summary" in record:
+            predicted["summary"] = record["summary"]["text"]
+            predicted["lead-3"] = lead(item.text, 3)
+        gold = {"topics": item.topics, "stance": item.stance, "summary": item.summary}
+        rows.append({"id": item.id, "line": item.line, "gold": gold, "predicted": predicted})
+    return rows
+
+
+# ---------------------------------------------------------------------------------------------
+# Plots
+
+def classification_panels(metrics: dict) -> list[tuple[str, dict]]:
+    """(title, classification metrics) for each classification that was scored: topic, stance classes."""
+    panels = [("topic (primary label)", metrics["topic"])] if "topic" in metrics else []
+    if "class" in metrics.get("stance", {}):
+        panels.append(("stance (3 classes)", metrics["stance"]["class"]))
+    return panels
+
+
+def write_plots(metrics: dict, rows: list[dict], out: Path) -> list[str]:
+    """The PNG files for the tasks that were scored; returns their names."""
+    from matplotlib.figure import Figure
+
+    written = []
+    panels = classification_panels(metrics)
+    if panels:
+        plot_confusion(Figure(figsize=(5 * len(panels), 4.2)), panels).savefig(out / "confusion_matrix.png", dpi=100)
+        plot_f1(Figure(figsize=(5 * len(panels), 3.8)), panels).savefig(out / "per_class_f1.png", dpi=100)
+        written += ["confusion_matrix.png", "per_class_f1.png"]
+    pairs = [(r["gold"]["stance"], r["predicted"]["stance"]["score"]) for r in rows if "stance" in r["predicted"]
+             and isinstance(r["gold"]["stance"], float) and r["predicted"]["stance"]["score"] is not None]
+    if pairs:
+        plot_scatter(Figure(figsize=(4.8, 4.5)), pairs, metrics["stance"]).savefig(out / "stance_scatter.png", dpi=100)
+        written.append("stance_scatter.png")
+    if "summary" in metrics:
+        plot_rouge(Figure(figsize=(5.5, 3.8)), metrics["summary"]).savefig(out / "rouge.png", dpi=100)
+        written.append("rouge.png")
+    return written
+
+
+def plot_confusion(fig: Figure, panels: list[tuple[str, dict]]) -> Figure:
+    """One confusion-matrix heat map per panel, counts written in the cells."""
+    for j, (title, result) in enumerate(panels):
+        ax = fig.add_subplot(1, len(panels), j + 1)
+        labels, matrix = result["confusion"]["labels"], result["confusion"]["matrix"]
+        ax.imshow(matrix, cmap="Blues")
+        peak = max(max(row) for row in matrix) or 1
+        for r, row in enumerate(matrix):
+            for c, count in enumerate(row):
+                ax.text(c, r, str(count), ha="center", va="center", color="white" if count > peak / 2 else "black")
+        ax.set_xticks(range(len(labels)), labels, rotation=30, ha="right")
+        ax.set_yticks(range(len(labels)), labels)
+        ax.set_xlabel("predicted")
+        ax.set_ylabel("gold")
+        ax.set_title(f"{title}, n={sum(map(sum, matrix))}")
+    fig.tight_layout()
+    return fig
+
+
+def plot_f1(fig: Figure, panels: list[tuple[str, dict]]) -> Figure:
+    """Per-class F1 bars per panel, the macro-F1 as a dashed line."""
+    for j, (title, result) in enumerate(panels):
+        ax = fig.add_subplot(1, len(panels), j + 1)
+        labels = list(result["per_class"])
+        scores = [result["per_class"][label]["f1"] for label in labels]
+        bars = ax.bar(labels, scores, color="tab:blue")
+        ax.bar_label(bars, fmt="%.2f")
+        ax.axhline(result["macro_f1"], color="tab:red", linestyle="--", linewidth=1)
+        ax.set_ylim(0, 1.1)
+        ax.set_ylabel("F1")
+        ax.set_title(f"{title}: macro-F1 {result['macro_f1']:.3f} (dashed)")
+    fig.tight_layout()
+    return fig
+
+
+def plot_scatter(fig: Figure, pairs: list[tuple[float, float]], stance: dict) -> Figure:
+    """Predicted against gold stance score, with the diagonal and the cut points."""
+    ax = fig.add_subplot(1, 1, 1)
+    ax.scatter([g for g, _ in pairs], [p for _, p in pairs], alpha=0.6)
+    ax.plot([-1, 1], [-1, 1], color="grey", linestyle="--", linewidth=1)
+    for cut in stance["cut_points"]:
+        ax.axhline(cut, color="tab:red", linestyle=":", linewidth=1)
+        ax.axvline(cut, color="tab:red", linestyle=":", linewidth=1)
+    ax.set_xlim(-1.1, 1.1)
+    ax.set_ylim(-1.1, 1.1)
+    ax.set_xlabel("gold score")
+    ax.set_ylabel("predicted score")
+    score = stance["score"]
+    ax.set_title(f"stance, n={score['n']}: MAE {score['mae']:.3f}, Spearman {number(score['spearman'])}")
+    fig.tight_layout()
+    return fig
+
+
+def plot_rouge(fig: Figure, summary: dict) -> Figure:
+    """ROUGE-1/2/L bars of the model beside the lead-3 baseline."""
+    ax = fig.add_subplot(1, 1, 1)
+    keys = ["rouge1", "rouge2", "rougeL"]
+    for offset, system in ((-0.2, "model"), (0.2, "lead-3")):
+        bars = ax.bar([i + offset for i in range(3)], [summary[system][k] for k in keys], width=0.4,
+                      label=f"{system} ({summary['method']})" if system == "model" else "lead-3 baseline")
+        ax.bar_label(bars, fmt="%.2f")
+    ax.set_xticks(range(3), ["ROUGE-1", "ROUGE-2", "ROUGE-L"])
+    ax.set_ylim(0, 1.1)
+    ax.set_ylabel("F-measure")
+    ax.set_title(f"summaries vs references, n={summary['n']}")
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+# ---------------------------------------------------------------------------------------------
+# Report: a list of blocks, rendered as Markdown or HTML
+
+def number(value: float | None) -> str:
+    """A metric for a table: 3 decimals, or n/a where it is undefined."""
+    return "n/a" if value is None else f"{value:.3f}"
+
+
+def classification_blocks(result: dict) -> list[tuple]:
+    """Summary, per-class and confusion tables of one classification result."""
+    labels = result["confusion"]["labels"]
+    per_class = [[label, *(number(result["per_class"][label][k]) for k in ("precision", "recall", "f1")),
+                  str(result["per_class"][label]["support"])] for label in labels]
+    confusion = [[label, *map(str, row)] for label, row in zip(labels, result["confusion"]["matrix"])]
+    return [("table", ["metric", "value"], [["accuracy", number(result["accuracy"])],
+                                            ["macro-F1", number(result["macro_f1"])], ["n", str(result["n"])]]),
+            ("table", ["class", "precision", "recall", "F1", "support"], per_class),
+            ("p", "Confusion matrix (rows: gold, columns: predicted):"),
+            ("table", ["gold \\ predicted", *labels], confusion)]
+
+
+def report_blocks(metrics: dict, images: list[str]) -> list[tuple]:
+    """The report as (kind, ...) blocks: h1, h2, p, table, img, list; rendered to Markdown or HTML."""
+    blocks: list[tuple] = [("h1", "Evaluation report"),
+                           ("p", f"Input `{metrics['input']}`: {metrics['records']} records."),
+                           ("table", ["task", "model", "revision", "backend"],
+                            [[task, m["model"], m["revision"] or "-", m.get("backend", "-")]
+                             for task, m in metrics["models"].items()])]
+    blocks += [("p", f"Not scored: {task} ({why}).") for task, why in metrics["not_scored"].items()]
+    if "topic" in metrics:
+        blocks += [("h2", "Topic"), *classification_blocks(metrics["topic"])]
+        if "multilabel" in metrics["topic"]:
+            multi = metrics["topic"]["multilabel"]
+            blocks.append(("table", ["multi-label", "value"], [["macro-F1", number(multi["macro_f1"])],
+                          ["micro-F1", number(multi["micro_f1"])], ["exact match", number(multi["exact_match"])]]))
+    if "stance" in metrics:
+        stance = metrics["stance"]
+        blocks += [("h2", "Stance"), ("p", f"{stance['gold']} records with a gold stance: {stance['scored']} "
+                   f"scored, {stance['abstained']} abstained (`not_about_target`, not scored).")]
+        if "score" in stance:
+            score = stance["score"]
+            blocks.append(("table", ["score metric", "value"], [["MAE", number(score["mae"])],
+                          ["Spearman", number(score["spearman"])], ["Pearson", number(score["pearson"])],
+                          ["n", str(score["n"])]]))
+        if "class" in stance:
+            blocks += [("p", f"3 classes by cut points {stance['cut_points']}:"), *classification_blocks(stance["class"])]
+    if "summary" in metrics:
+        summary = metrics["summary"]
+        blocks += [("h2", "Summaries"), ("p", f"ROUGE F-measures against {summary['n']} reference summaries."),
+                   ("table", ["system", "ROUGE-1", "ROUGE-2", "ROUGE-L"],
+                    [[name, *(number(summary[key][k]) for k in ("rouge1", "rouge2", "rougeL"))]
+                     for name, key in ((f"model ({summary['method']})", "model"), ("lead-3 baseline", "lead-3"))])]
+    if images:
+        blocks += [("h2", "Plots"), *(("img", name, name.removesuffix(".png").replace("_", " ")) for name in images)]
+    return [*blocks, ("h2", "Metric definitions"), ("list", DEFINITIONS)]
+
+
+def render_markdown(blocks: list[tuple]) -> str:
+    """GitHub-flavoured Markdown: pipe tables, images by relative path."""
+    def cell(text: str) -> str:
+        return str(text).replace("|", "\\|")
+
+    lines: list[str] = []
+    for kind, *rest in blocks:
+        if kind in ("h1", "h2"):
+            lines += ["#" * int(kind[1]) + " " + rest[0], ""]
+        elif kind == "p":
+            lines += [rest[0], ""]
+        elif kind == "list":
+            lines += [*(f"- {item}" for item in rest[0]), ""]
+        elif kind == "img":
+            lines += [f"![{rest[1]}]({rest[0]})", ""]
+        else:
+            headers, rows = rest
+            lines += ["| " + " | ".join(map(cell, headers)) + " |", "|" + "---|" * len(headers),
+                      *("| " + " | ".join(map(cell, row)) + " |" for row in rows), ""]
+    return "\n".join(lines)
+
+
+def render_html(blocks: list[tuple]) -> str:
+    """One self-contained HTML page (inline CSS); images by relative path."""
+    def text(value: str) -> str:
+        return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(str(value)))
+
+    body: list[str] = []
+    for kind, *rest in blocks:
+        if kind in ("h1", "h2", "p"):
+            body.append(f"<{kind}>{text(rest[0])}</{kind}>")
+        elif kind == "list":
+            body.append("<ul>" + "".join(f"<li>{text(item)}</li>" for item in rest[0]) + "</ul>")
+        elif kind == "img":
+            body.append(f'<p><img src="{html.escape(rest[0])}" alt="{html.escape(rest[1])}"></p>')
+        else:
+            headers, rows = rest
+            head = "".join(f"<th>{text(h)}</th>" for h in headers)
+            cells = "".join("<tr>" + "".join(f"<td>{text(c)}</td>" for c in row) + "</tr>" for row in rows)
+            body.append(f"<table><thead><tr>{head}</tr></thead><tbody>{cells}</tbody></table>")
+    style = ("body{font-family:sans-serif;max-width:60em;margin:2em auto;padding:0 1em}"
+             "table{border-collapse:collapse;margin:1em 0}th,td{border:1px solid #bbb;padding:.3em .6em;"
+             "text-align:left}img{max-width:100%}")
+    return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\"><title>Evaluation report</title>"
+            f"<style>{style}</style></head>\n<body>\n" + "\n".join(body) + "\n</body>\n</html>\n")

@@ -1,0 +1,173 @@
+"""The fine-tuning config (`nlp finetune --config FILE`): task, base model, data, output, `training:`.
+
+`training:` holds `TrainingArguments` / `Seq2SeqTrainingArguments` keys under their own names.
+They are checked here against the dataclass fields of the installed transformers (unknown key,
+closest name, type; YAML's `2e-5` string becomes a float), before any data or model loads.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import re
+from typing import Any, Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from nlp.config import DEFAULT_TOPICS, ModelSource, Runtime, Section, apply_overrides, read_yaml, resolve_config_path, validate
+from nlp.errors import ConfigError
+
+Task = Literal["topic", "stance", "summarization", "heads"]
+DEFAULT_LABELS = {"topic": list(DEFAULT_TOPICS), "stance": ["critical", "neutral", "supportive"]}
+# Keys the toolkit sets itself: where they live instead.
+MANAGED = {"output_dir": "the top-level output_dir", "resume_from_checkpoint": "`nlp finetune --resume`"}
+
+
+class Data(Section):
+    train_file: str | list[str]
+    validation_file: str | None = None
+    validation_split: float = Field(0.1, gt=0, lt=1)
+    text_field: str = Field("text", min_length=1)
+    label_field: str = Field("label", min_length=1)
+    summary_field: str = Field("summary", min_length=1)
+    stance_field: str = Field("stance", min_length=1)
+
+    @property
+    def train_files(self) -> list[str]:
+        return [self.train_file] if isinstance(self.train_file, str) else list(self.train_file)
+
+
+class Heads(Section):
+    """`task: heads`: the embedded default's trainer (scripts/train_heads.py) and its settings."""
+
+    steps: int = Field(60, ge=0)
+    rank: int = Field(8, ge=1)
+    alpha: float = Field(16.0, gt=0)
+    targets: list[str] = Field(default_factory=lambda: ["query", "value"], min_length=1)
+    batch_pairs: int = Field(16, ge=2)
+    lr: float = Field(5e-4, gt=0)
+    chunk_tokens: int = Field(128, ge=8)
+    target: Literal["binary", "ordinal"] = "binary"
+    cv_folds: int = Field(5, ge=0)
+    topic_encoder: Literal["auto", "base", "adapted"] = "auto"
+    threads: int = Field(2, ge=1)
+
+
+class FinetuneConfig(ModelSource):
+    task: Task
+    output_dir: str = Field(min_length=1)
+    runtime: Runtime = Runtime()
+    data: Data
+    labels: list[str] | None = None
+    multi_label: bool | Literal["auto"] = "auto"
+    objective: Literal["classification", "regression"] = "classification"
+    max_length: int = Field(256, ge=8)
+    max_target_length: int = Field(128, ge=1)
+    early_stopping_patience: int | None = Field(3, ge=1)
+    heads: Heads = Heads()
+    training: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("labels")
+    @classmethod
+    def _check_labels(cls, labels: list[str] | None) -> list[str] | None:
+        if labels is not None and (len(labels) < 2 or len(set(labels)) != len(labels)):
+            raise ValueError("give at least two distinct label names")
+        return labels
+
+    @model_validator(mode="after")
+    def _labels_fit_the_task(self) -> FinetuneConfig:
+        if self.task in ("summarization", "heads") and self.labels is not None:
+            raise ValueError(f"task {self.task!r} has no labels; remove `labels`")
+        if self.task == "stance" and self.objective == "regression" and self.labels is not None:
+            raise ValueError("objective: regression predicts one number; remove `labels`")
+        return self
+
+    @property
+    def label_names(self) -> list[str]:
+        """The class names (topic, stance classification); empty for regression and summaries."""
+        if self.task == "heads":
+            return DEFAULT_LABELS["topic"]
+        if self.task == "topic" or (self.task == "stance" and self.objective == "classification"):
+            return self.labels or DEFAULT_LABELS[self.task]
+        return []
+
+
+def load_finetune_config(name: str, overrides: list[str] | tuple[str, ...] = ()) -> FinetuneConfig:
+    """Read, override and validate a fine-tuning config, `training:` included."""
+    path = resolve_config_path(name)
+    data = read_yaml(path)
+    override_paths = apply_overrides(data, overrides)
+    if "task" not in data and "runtime" in data and "summarizer" in data:
+        raise ConfigError(f"{path}: this is an inference config; finetune takes a config with `task:` "
+                          "(e.g. configs/finetune_topic.yaml)")
+    config = validate(data, source=str(path), override_paths=override_paths, schema=FinetuneConfig)
+    where = {key.removeprefix("training."): text for key, text in override_paths.items() if key.startswith("training.")}
+    config.training = check_training(config.task, config.training, str(path), where)
+    return config
+
+
+def argument_fields(task: str) -> dict[str, dataclasses.Field]:
+    """The init fields of the arguments class the task's Trainer takes."""
+    from transformers import Seq2SeqTrainingArguments, TrainingArguments
+
+    cls = Seq2SeqTrainingArguments if task == "summarization" else TrainingArguments
+    return {field.name: field for field in dataclasses.fields(cls) if field.init}
+
+
+def check_training(task: str, training: dict[str, Any], source: str, overrides: dict[str, str]) -> dict[str, Any]:
+    """Each `training.KEY` a real arguments field with a value of its type (numbers from strings)."""
+    if task == "heads":
+        if training:
+            raise ConfigError(f"{source}: task 'heads' does not use the Trainer; its settings are under `heads:`")
+        return {}
+    fields = argument_fields(task)
+    checked = {}
+    for key, value in training.items():
+        where = f"override {overrides[key]!r}" if key in overrides else source
+        if key in MANAGED:
+            raise ConfigError(f"{where}: training.{key} is set by the toolkit; use {MANAGED[key]}")
+        if key not in fields:
+            hint = difflib.get_close_matches(key, list(fields), n=1, cutoff=0.6)
+            raise ConfigError(f"{where}: unknown key 'training.{key}' (not a TrainingArguments field)"
+                              f"{f'; did you mean training.{hint[0]!r}?' if hint else ''}")
+        checked[key] = coerce(value, str(fields[key].type), f"{where}: training.{key}")
+    return checked
+
+
+def coerce(value: Any, annotation: str, where: str) -> Any:
+    """`value` as the annotated type: '2e-5' -> float, 3.0 -> int; anything else a clear error."""
+    kinds = set(re.findall(r"\b(int|float|bool|str|dict|list)\b", annotation)) or {"str"}
+    if value is None:
+        if "None" in annotation or "Optional" in annotation:
+            return None
+        raise ConfigError(f"{where}: null is not allowed; expected {annotation}")
+    if isinstance(value, bool):
+        if "bool" in kinds or "str" in kinds:
+            return value
+    elif isinstance(value, (int, float)):
+        if "float" in kinds:
+            return float(value) if not isinstance(value, int) or "int" not in kinds else value
+        if "int" in kinds and float(value).is_integer():
+            return int(value)
+    elif isinstance(value, str):
+        if "str" in kinds:
+            return value
+        number = _number(value)
+        if number is not None and "float" in kinds:
+            return number
+        if number is not None and "int" in kinds and number.is_integer():
+            return int(number)
+    elif isinstance(value, (list, dict)) and ({"list", "dict"} & kinds or "str" in kinds):
+        return value
+    raise ConfigError(f"{where}: expected {_readable(annotation)}, found {value!r}")
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _readable(annotation: str) -> str:
+    return re.sub(r"<class '(\w+)'>", r"\1", annotation)
