@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from nlp.config import dump
-from nlp.errors import ConfigError, InputError, ModelError, RunFailed
+from nlp.errors import ConfigError, InputError
 from nlp.labeled import load_examples
 from nlp.train_config import FinetuneConfig
 
@@ -173,31 +173,6 @@ def last_checkpoint(out: Path) -> str | None:
     for partial in set(out.glob("checkpoint-*")) - set(complete):
         log.warning("ignoring incomplete checkpoint %s (no trainer_state.json)", partial)
     return str(max(complete, key=lambda p: int(p.name.removeprefix("checkpoint-")))) if complete else None
-
-
-def load_base(config: FinetuneConfig, multi_label: bool):
-    """(tokenizer, model) to train, under the toolkit's loading policy, with the task's head."""
-    from transformers import AutoModelForSeq2SeqLM, AutoModelForSequenceClassification, AutoTokenizer, set_seed
-
-    from nlp.models import explain, locate
-
-    where = locate(config, "model")
-    options = {"revision": config.revision, "trust_remote_code": config.trust_remote_code,
-               "use_safetensors": None if config.allow_pickle else True}
-    set_seed(int(config.training.get("seed", config.runtime.seed)))  # the new head's initial weights
-    try:
-        tokenizer = AutoTokenizer.from_pretrained(where, revision=config.revision, trust_remote_code=config.trust_remote_code)
-        if config.task == "summarization":
-            return tokenizer, AutoModelForSeq2SeqLM.from_pretrained(where, **options)
-        names = config.label_names or ["score"]
-        problem = ("multi_label_classification" if multi_label else "regression" if not config.label_names
-                   else "single_label_classification")
-        model = AutoModelForSequenceClassification.from_pretrained(
-            where, num_labels=len(names), id2label=dict(enumerate(names)), label2id={n: i for i, n in enumerate(names)},
-            problem_type=problem, ignore_mismatched_sizes=True, **options)
-    except (OSError, ValueError) as exc:
-        raise ModelError(explain(config, where, "model", exc)) from exc
-    return tokenizer, model
 
 
 def train_embedded_heads(config: FinetuneConfig, out: Path, overwrite: bool, command: str) -> dict[str, float]:

@@ -13,7 +13,8 @@ import torch
 from transformers import (DataCollatorForSeq2Seq, DataCollatorWithPadding, EarlyStoppingCallback, Seq2SeqTrainer,
                           Trainer)
 
-from nlp.errors import ConfigError, RunFailed
+from nlp.errors import ConfigError, ModelError, RunFailed
+from nlp.finetune import last_checkpoint
 from nlp.train_config import FinetuneConfig
 
 log = logging.getLogger(__name__)
@@ -25,8 +26,6 @@ class LossGuard:
     def training_step(self, model, inputs, num_items_in_batch=None):
         loss = super().training_step(model, inputs, num_items_in_batch)
         if not torch.isfinite(loss).all():
-            from nlp.finetune import last_checkpoint
-
             step, epoch = self.state.global_step + 1, self.state.epoch or 0.0
             saved = last_checkpoint(Path(self.args.output_dir))
             raise RunFailed(
@@ -48,8 +47,6 @@ def build_trainer(config: FinetuneConfig, arguments: Any, train: list[dict], val
     """The task's Trainer over tokenized `datasets`, ready for `.train()`."""
     from datasets import Dataset
 
-    from nlp.finetune import load_base
-
     multi_label = is_multi_label(config, train + validation)
     tokenizer, model = load_base(config, multi_label)
     task = (getattr(model.config, "task_specific_params", None) or {}).get("summarization", {})
@@ -68,6 +65,31 @@ def build_trainer(config: FinetuneConfig, arguments: Any, train: list[dict], val
         model=model, args=arguments, train_dataset=train_set, eval_dataset=validation_set, processing_class=tokenizer,
         data_collator=DataCollatorWithPadding(tokenizer), compute_metrics=label_metrics(config, multi_label),
         callbacks=callbacks)
+
+
+def load_base(config: FinetuneConfig, multi_label: bool):
+    """(tokenizer, model) to train, under the toolkit's loading policy, with the task's head."""
+    from transformers import AutoModelForSeq2SeqLM, AutoModelForSequenceClassification, AutoTokenizer, set_seed
+
+    from nlp.models import explain, locate
+
+    where = locate(config, "model")
+    options = {"revision": config.revision, "trust_remote_code": config.trust_remote_code,
+               "use_safetensors": None if config.allow_pickle else True}
+    set_seed(int(config.training.get("seed", config.runtime.seed)))  # the new head's initial weights
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(where, revision=config.revision, trust_remote_code=config.trust_remote_code)
+        if config.task == "summarization":
+            return tokenizer, AutoModelForSeq2SeqLM.from_pretrained(where, **options)
+        names = config.label_names or ["score"]
+        problem = ("multi_label_classification" if multi_label else "regression" if not config.label_names
+                   else "single_label_classification")
+        model = AutoModelForSequenceClassification.from_pretrained(
+            where, num_labels=len(names), id2label=dict(enumerate(names)), label2id={n: i for i, n in enumerate(names)},
+            problem_type=problem, ignore_mismatched_sizes=True, **options)
+    except (OSError, ValueError) as exc:
+        raise ModelError(explain(config, where, "model", exc)) from exc
+    return tokenizer, model
 
 
 def is_multi_label(config: FinetuneConfig, examples: list[dict]) -> bool:

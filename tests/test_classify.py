@@ -2,14 +2,12 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import pytest
 from conftest import CORPUS, long_text
 
 from nlp.classify import ClassifierTopic, NliTopic, build_topic_classifier
 from nlp.config import Topic as TopicConfig
 from nlp.errors import ConfigError, ModelError
-from nlp.sentences import count_tokens
 
 LABELS = {
     "security": "this text is about military security",

@@ -11,7 +11,7 @@ import sys
 
 import pytest
 import torch
-from conftest import CORPUS, NLP, REPO, save_bert_classifier
+from conftest import CORPUS, REPO, save_bert_classifier
 from safetensors.torch import load_file
 
 from nlp.cli import main
