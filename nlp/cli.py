@@ -170,7 +170,8 @@ def cmd_finetune(args: argparse.Namespace) -> int:
 
     import shlex
 
-    command = shlex.join(["nlp", "finetune", "--config", args.config, *overrides])
+    flags = ["--resume"] * args.resume + ["--overwrite"] * args.overwrite
+    command = shlex.join(["nlp", "finetune", "--config", args.config, *flags, *overrides])
     result = run_finetune(config, resume=args.resume, overwrite=args.overwrite, command=command)
     if result["rank"] == 0:
         metrics = ", ".join(f"{k} {v:.4g}" for k, v in result["metrics"].items() if isinstance(v, (int, float)))
