@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import shlex
 import sys
 from pathlib import Path
 
@@ -109,6 +110,14 @@ def split_overrides(args: argparse.Namespace) -> tuple[list[str], list[str]]:
     return overrides, others
 
 
+def only_overrides(args: argparse.Namespace) -> list[str]:
+    """The `key=value` overrides; any other positional word is an error."""
+    overrides, others = split_overrides(args)
+    if others:
+        raise ConfigError(f"unexpected argument(s) {others}; overrides are key=value")
+    return overrides
+
+
 def load(args: argparse.Namespace, overrides: list[str]):
     from nlp.config import load_config
 
@@ -125,17 +134,13 @@ def quiet_libraries() -> None:
 def cmd_check(args: argparse.Namespace) -> int:
     from nlp.config import dump
 
-    overrides, others = split_overrides(args)
-    if others:
-        raise ConfigError(f"unexpected argument(s) {others}; overrides are key=value")
+    overrides = only_overrides(args)
     print(dump(load(args, overrides)), end="")
     return 0
 
 
 def cmd_infer(args: argparse.Namespace) -> int:
-    overrides, others = split_overrides(args)
-    if others:
-        raise ConfigError(f"unexpected argument(s) {others}; overrides are key=value")
+    overrides = only_overrides(args)
     config = load(args, overrides)
     quiet_libraries()
     from nlp.infer import run_infer
@@ -157,9 +162,7 @@ def cmd_infer(args: argparse.Namespace) -> int:
 
 
 def cmd_finetune(args: argparse.Namespace) -> int:
-    overrides, others = split_overrides(args)
-    if others:
-        raise ConfigError(f"unexpected argument(s) {others}; overrides are key=value")
+    overrides = only_overrides(args)
     if args.config is None:
         raise ConfigError("finetune needs --config FILE (e.g. configs/finetune_topic.yaml)")
     from nlp.train_config import load_finetune_config
@@ -168,22 +171,19 @@ def cmd_finetune(args: argparse.Namespace) -> int:
     quiet_libraries()
     from nlp.finetune import run_finetune
 
-    import shlex
-
     flags = ["--resume"] * args.resume + ["--overwrite"] * args.overwrite
     command = shlex.join(["nlp", "finetune", "--config", args.config, *flags, *overrides])
     result = run_finetune(config, resume=args.resume, overwrite=args.overwrite, command=command)
     if result["rank"] == 0:
-        metrics = ", ".join(f"{k} {v:.4g}" for k, v in result["metrics"].items() if isinstance(v, (int, float)))
+        metrics = ", ".join(f"{k} {v:.4g}" for k, v in result["metrics"].items()
+                            if isinstance(v, (int, float)) and not k.endswith(("runtime", "per_second", "epoch")))
         print(f"finetune: {config.task} model written to {result['output_dir']}"
               f"{f' ({metrics})' if metrics else ''}", file=sys.stderr)
     return 0
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    overrides, others = split_overrides(args)
-    if others:
-        raise ConfigError(f"unexpected argument(s) {others}; overrides are key=value")
+    overrides = only_overrides(args)
     config = load(args, overrides)
     quiet_libraries()
     from nlp.evaluate import run_evaluate

@@ -37,7 +37,7 @@ def run_finetune(config: FinetuneConfig, resume: bool = False, overwrite: bool =
     require_packages(config.task)
     if config.task == "heads":
         if resume:
-            raise ConfigError("--resume: task 'heads' trains in minutes and keeps no checkpoints; rerun it")
+            raise ConfigError("--resume: task 'heads' keeps no checkpoints; rerun it with --overwrite")
         return {"output_dir": str(out), "metrics": train_embedded_heads(config, out, overwrite, command), "rank": rank}
     arguments = training_arguments(config)
     train, validation = load_splits(config)
