@@ -27,7 +27,8 @@ log = logging.getLogger(__name__)
 
 CONFIG_FILE = "finetune_config.yaml"
 # Settings that change what is learned: a resumed run must match the first run on these.
-RESUME_KEYS = ("task", "model", "revision", "data", "labels", "multi_label", "objective", "max_length", "max_target_length")
+RESUME_KEYS = ("task", "model", "revision", "data", "labels", "multi_label", "objective", "max_length", "max_target_length",
+               "head_only")
 
 
 def run_finetune(config: FinetuneConfig, resume: bool = False, overwrite: bool = False,

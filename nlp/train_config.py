@@ -64,6 +64,7 @@ class FinetuneConfig(ModelSource):
     max_length: int = Field(256, ge=8)
     max_target_length: int = Field(128, ge=1)
     early_stopping_patience: int | None = Field(3, ge=1)
+    head_only: bool = False
     heads: Heads = Heads()
     training: dict[str, Any] = Field(default_factory=dict)
 
@@ -80,6 +81,9 @@ class FinetuneConfig(ModelSource):
             raise ValueError(f"task {self.task!r} has no labels; remove `labels`")
         if self.task == "stance" and self.objective == "regression" and self.labels is not None:
             raise ValueError("objective: regression predicts one number; remove `labels`")
+        if self.head_only and self.task not in ("topic", "stance"):
+            raise ValueError(f"head_only trains a classifier head on a frozen body; task {self.task!r} has no such head"
+                             + (" (use heads.steps: 0 for head-only embedded heads)" if self.task == "heads" else ""))
         return self
 
     @property

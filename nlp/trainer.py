@@ -89,6 +89,10 @@ def load_base(config: FinetuneConfig, multi_label: bool):
             problem_type=problem, ignore_mismatched_sizes=True, **options)
     except (OSError, ValueError) as exc:
         raise ModelError(explain(config, where, "model", exc)) from exc
+    if config.head_only:  # the pretrained body stays as it is; only the new task head learns
+        model.base_model.requires_grad_(False)
+        log.info("head_only: training %d of %d parameters", sum(p.numel() for p in model.parameters() if p.requires_grad),
+                 sum(p.numel() for p in model.parameters()))
     return tokenizer, model
 
 

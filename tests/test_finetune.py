@@ -111,6 +111,18 @@ def test_summarizer_loads_as_seq2seq_and_through_a_config(tmp_path, tiny_bart, d
     assert summary["method"] == "abstractive"
 
 
+def test_head_only_leaves_the_pretrained_body_unchanged(tmp_path, tiny_bert_base, data):
+    out = finetune(tmp_path, tiny_bert_base, "topic", data["single"], "data.label_field=label", "head_only=true")
+    base, tuned = weights(tiny_bert_base), weights(out)
+    body = [key for key in tuned if key.startswith("bert.")]
+    assert body and all(torch.equal(tuned[key], base[key.removeprefix("bert.")]) for key in body)
+    full = weights(finetune(tmp_path, tiny_bert_base, "topic", data["single"], "data.label_field=label", name="full"))
+    assert any(not torch.equal(full[key], base[key.removeprefix("bert.")]) for key in body)
+    with pytest.raises(ConfigError, match="head_only trains a classifier head"):
+        load_finetune_config(config_file(tmp_path, f"task: summarization\nmodel: x\noutput_dir: o\n"
+                                                   "data: {train_file: t.jsonl}\nhead_only: true\n"))
+
+
 def test_bad_rows_are_all_reported_with_line_numbers_before_training(tmp_path, tiny_bert_base):
     lines = [json.dumps({"text": "fine", "topics": ["security"]}), json.dumps({"text": "", "topics": ["security"]}),
              "{not json", json.dumps({"text": "x", "topics": ["sanction"]}), json.dumps({"text": "y"}),
