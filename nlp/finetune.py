@@ -193,7 +193,7 @@ def train_embedded_heads(config: FinetuneConfig, out: Path, overwrite: bool, com
     argv = ["--output", str(out), "--train", *data.train_files, "--heldout", data.validation_file,
             "--seed", str(config.runtime.seed), "--threads", str(heads.threads), "--cv-folds", str(heads.cv_folds),
             "--topic-encoder", heads.topic_encoder, "--targets", *heads.targets]
-    for key in ("steps", "rank", "alpha", "batch_pairs", "lr", "chunk_tokens", "target"):
+    for key in ("steps", "rank", "alpha", "batch_pairs", "lr", "chunk_tokens", "target", "topic_share"):
         argv += [f"--{key.replace('_', '-')}", str(getattr(heads, key))]
     meta = run(parse_args(argv), command)
     return meta["metrics"]["heldout"]["chosen"]

@@ -48,6 +48,7 @@ class Heads(Section):
     lr: float = Field(5e-4, gt=0)
     chunk_tokens: int = Field(128, ge=8)
     target: Literal["binary", "ordinal"] = "binary"
+    topic_share: float = Field(0.0, ge=0, lt=1)
     cv_folds: int = Field(5, ge=0)
     topic_encoder: Literal["auto", "base", "adapted"] = "auto"
     threads: int = Field(2, ge=1)

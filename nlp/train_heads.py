@@ -63,6 +63,7 @@ class LoraSettings:
     lr: float = 5e-4
     chunk_tokens: int = 128
     target: str = "binary"  # binary: 1 same class, else 0; ordinal: 1 - |s1 - s2| / 2
+    topic_share: float = 0.0  # share of pairs drawn by primary topic (same topic 1, else 0) instead of stance
 
     @property
     def scaling(self) -> float:
@@ -87,12 +88,12 @@ def doc_embeddings(encoder: Any, items: list[Item]) -> np.ndarray:
 
 
 def make_chunks(tokenizer: Any, items: list[Item], max_tokens: int) -> tuple[list[tuple[str, ...]], np.ndarray]:
-    """Consecutive sentences packed into units of at most `max_tokens` tokens, with their stances.
+    """Consecutive sentences packed into units of at most `max_tokens` tokens, with their items' indices.
 
     Chunks give ~3 pair units per article and keep the sentence-mean form of the document embedding.
     """
-    units, labels = [], []
-    for item in items:
+    units, owners = [], []
+    for index, item in enumerate(items):
         lengths = [len(ids) for ids in tokenizer(list(item.sentences), add_special_tokens=False)["input_ids"]]
         start, size = 0, 0
         for k, length in enumerate(lengths):
@@ -101,12 +102,27 @@ def make_chunks(tokenizer: Any, items: list[Item], max_tokens: int) -> tuple[lis
                 start, size = k, 0
             size += length
         units.append(item.sentences[start:])
-        labels.extend([item.stance] * (len(units) - len(labels)))
-    return units, np.asarray(labels, dtype=np.float32)
+        owners.extend([index] * (len(units) - len(owners)))
+    return units, np.asarray(owners, dtype=np.int64)
+
+
+def training_pairs(items: list[Item], owners: np.ndarray, settings: LoraSettings,
+                   rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Stance pairs, plus (with `topic_share` > 0) that share of primary-topic pairs, interleaved."""
+    total = settings.steps * settings.batch_pairs
+    n_topic = int(round(total * settings.topic_share))
+    stance = np.array([items[o].stance for o in owners], dtype=np.float32)
+    pairs, goals = sample_pairs(stance, total - n_topic, rng, settings.target)
+    if n_topic:
+        topic = np.array([TOPICS.index(items[o].topics[0]) for o in owners], dtype=np.float32)
+        more, more_goals = sample_pairs(topic, n_topic, rng, "binary")
+        order = rng.permutation(total)
+        pairs, goals = np.concatenate([pairs, more])[order], np.concatenate([goals, more_goals])[order]
+    return pairs, goals
 
 
 def sample_pairs(labels: np.ndarray, n: int, rng: np.random.Generator, target: str) -> tuple[np.ndarray, np.ndarray]:
-    """SetFit-style pairs (half same stance class, half different) and their cosine targets."""
+    """SetFit-style pairs (half same class, half different) and their cosine targets."""
     first = rng.integers(0, len(labels), n)
     second = np.empty(n, dtype=np.int64)
     for k, i in enumerate(first):
@@ -142,8 +158,8 @@ def train_lora(base: Any, tokenizer: Any, items: list[Item], settings: LoraSetti
     from peft import LoraConfig, get_peft_model
 
     torch.manual_seed(seed)
-    units, labels = make_chunks(tokenizer, items, settings.chunk_tokens)
-    pairs, goals = sample_pairs(labels, settings.steps * settings.batch_pairs, np.random.default_rng(seed), settings.target)
+    units, owners = make_chunks(tokenizer, items, settings.chunk_tokens)
+    pairs, goals = training_pairs(items, owners, settings, np.random.default_rng(seed))
     pattern = rf"encoder\.layer\.\d+\.(.+\.)?({'|'.join(settings.targets)})"  # not the unused pooler
     config = LoraConfig(r=settings.rank, lora_alpha=settings.alpha, lora_dropout=0.0, target_modules=pattern)
     model = get_peft_model(copy.deepcopy(base), config).train()  # peft edits the model it wraps
