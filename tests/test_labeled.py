@@ -1,0 +1,70 @@
+"""Training data checks: every problem of a file, with counts and line numbers, before training."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from nlp.errors import InputError
+from nlp.labeled import load_examples
+from nlp.train_config import FinetuneConfig
+
+
+def config(task: str, **fields) -> FinetuneConfig:
+    extra = {key: fields.pop(key) for key in ("objective", "labels") if key in fields}
+    return FinetuneConfig(task=task, output_dir="out", data={"train_file": "x", **fields}, **extra)
+
+
+def test_every_bad_row_is_reported_with_its_line_number(tmp_path):
+    lines = [json.dumps({"text": "fine", "topics": ["security"]}), json.dumps({"text": "", "topics": ["security"]}),
+             "{not json", json.dumps({"text": "x", "topics": ["sanction"]}), json.dumps({"text": "y"}),
+             json.dumps({"text": "z", "topics": ["economy", "security"]}), json.dumps([1, 2]),
+             json.dumps({"text": 7, "topics": "security"})]
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("\n".join(lines) + "\n")
+    with pytest.raises(InputError) as error:
+        load_examples(str(bad), config("topic", label_field="topics"))
+    message = str(error.value)
+    assert message.startswith(f"{bad}: 7 problem(s), training not started")
+    assert "unknown label (2 rows: lines 4, 6; found 'economy', 'sanction')" in message
+    assert "empty 'text' (1 row: line 2)" in message and "not valid JSON (1 row: line 3)" in message
+    assert "missing field 'topics' (1 row: line 5)" in message and "not a JSON object (1 row: line 7)" in message
+    assert "field 'text' is not a string (1 row: line 8; found 'int')" in message
+    assert "known labels: security, diplomacy, sanctions" in message
+
+
+def test_good_rows_become_examples_with_label_lists(tmp_path):
+    good = tmp_path / "good.jsonl"
+    good.write_text(json.dumps({"text": "a", "topics": "security"}) + "\n\n"
+                    + json.dumps({"text": "b", "topics": ["sanctions", "diplomacy"]}) + "\n")
+    assert load_examples(str(good), config("topic", label_field="topics")) == [
+        {"text": "a", "labels": ["security"]}, {"text": "b", "labels": ["sanctions", "diplomacy"]}]
+
+
+def test_csv_rows_count_lines_and_stance_values_are_checked(tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text('text,stance\n"multi\nline text",0.5\nfine,1.7\nok,supportive\n')
+    with pytest.raises(InputError, match=r"stance is not a number in \[-1, 1\] \(1 row: line 4; found '1.7'\)"):
+        load_examples(str(bad), config("stance", label_field="stance", objective="regression"))
+    with pytest.raises(InputError, match=r"unknown label \(2 rows: lines 3, 4.*use labels"):
+        load_examples(str(bad), config("stance", label_field="stance"))
+
+
+def test_numeric_stances_map_to_classes_of_that_value(tmp_path):
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text("".join(json.dumps({"text": "t", "stance": value}) + "\n" for value in (-1, -0.5, 0, "0.5", "supportive")))
+    five = config("stance", label_field="stance", labels=["-1", "-0.5", "0", "0.5", "1"])
+    with pytest.raises(InputError, match=r"unknown label \(1 row: line 5; found 'supportive'\)"):
+        load_examples(str(rows), five)
+    rows.write_text("".join(json.dumps({"text": "t", "stance": value}) + "\n" for value in (-1, -0.5, 0, "0.5")))
+    assert [e["labels"] for e in load_examples(str(rows), five)] == ["-1", "-0.5", "0", "0.5"]
+
+
+def test_summaries_need_both_fields_and_a_missing_file_is_named(tmp_path):
+    rows = tmp_path / "s.jsonl"
+    rows.write_text(json.dumps({"text": "article", "summary": " "}) + "\n" + json.dumps({"text": "article"}) + "\n")
+    with pytest.raises(InputError, match=r"empty 'summary' \(1 row: line 1\); missing field 'summary' \(1 row: line 2\)"):
+        load_examples(str(rows), config("summarization"))
+    with pytest.raises(InputError, match="no such data file"):
+        load_examples(str(tmp_path / "none.jsonl"), config("summarization"))
