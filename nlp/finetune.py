@@ -72,6 +72,7 @@ def require_packages(task: str) -> None:
 
 def training_arguments(config: FinetuneConfig):
     """`TrainingArguments` (or the Seq2Seq ones): the toolkit's defaults under the user's `training:`."""
+    import torch
     from transformers import Seq2SeqTrainingArguments, TrainingArguments
 
     from nlp.runtime import resolve_device
@@ -88,6 +89,7 @@ def training_arguments(config: FinetuneConfig):
         "save_total_limit": 2, "report_to": "none", "seed": config.runtime.seed, "num_train_epochs": 3.0,
         "learning_rate": 5e-5 if config.task == "summarization" else 3e-5, "per_device_train_batch_size": 8,
         "per_device_eval_batch_size": 16, "use_cpu": device == "cpu",
+        "dataloader_pin_memory": device != "cpu" and torch.cuda.is_available(),  # pinning needs a GPU
         "bf16": config.runtime.dtype == "bfloat16", "fp16": config.runtime.dtype == "float16",
     }
     if config.task == "summarization":
