@@ -108,7 +108,22 @@ def load_finetune_config(name: str, overrides: list[str] | tuple[str, ...] = ())
     config = validate(data, source=str(path), override_paths=override_paths, schema=FinetuneConfig)
     where = {key.removeprefix("training."): text for key, text in override_paths.items() if key.startswith("training.")}
     config.training = check_training(config.task, config.training, str(path), where)
+    if config.task == "stance" and config.objective == "classification":
+        check_stance_labels(config.label_names, str(path))
     return config
+
+
+def check_stance_labels(labels: list[str], source: str) -> None:
+    """Each stance class must carry a value (the score is the expected value over the classes)."""
+    from nlp.errors import ModelError
+    from nlp.stance import label_value
+
+    for label in labels:
+        try:
+            label_value(label, "labels")
+        except ModelError:
+            raise ConfigError(f"{source}: labels: the stance class {label!r} has no value; name the classes "
+                              "critical/neutral/supportive or numbers in [-1, 1] (e.g. \"-0.5\")") from None
 
 
 def argument_fields(task: str) -> dict[str, dataclasses.Field]:

@@ -51,3 +51,5 @@ def test_task_level_keys_are_validated(tmp_path):
     with pytest.raises(ConfigError, match="task 'heads' does not use the Trainer"):
         load_finetune_config(path, ["task=heads", "training.learning_rate=1e-3"])
     assert load_finetune_config(path, ["task=stance"]).label_names == ["critical", "neutral", "supportive"]
+    with pytest.raises(ConfigError, match="labels: the stance class 'pro' has no value"):
+        load_finetune_config(path, ["task=stance", "labels=[against, pro]"])
