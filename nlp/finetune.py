@@ -41,11 +41,13 @@ def run_finetune(config: FinetuneConfig, resume: bool = False, overwrite: bool =
             raise ConfigError("--resume: task 'heads' keeps no checkpoints; rerun it with --overwrite")
         return {"output_dir": str(out), "metrics": train_embedded_heads(config, out, overwrite, command), "rank": rank}
     arguments = training_arguments(config)
+    checkpoint = check_output(config, out, resume, overwrite, rank)
     train, validation = load_splits(config)
-    checkpoint = prepare_output(config, out, resume, overwrite, rank)
     from nlp.trainer import build_trainer
 
-    trainer = build_trainer(config, arguments, train, validation)
+    trainer = build_trainer(config, arguments, train, validation)  # a model that fails to load leaves out untouched
+    if checkpoint is None:
+        start_output(config, out, rank)
     result = trainer.train(resume_from_checkpoint=checkpoint)
     metrics = {key.removeprefix("eval_"): value for key, value in trainer.evaluate().items()}
     trainer.save_model(str(out))
@@ -128,10 +130,9 @@ def load_splits(config: FinetuneConfig) -> tuple[list[dict], list[dict]]:
     return [e for i, e in enumerate(train) if i not in held], [e for i, e in enumerate(train) if i in held]
 
 
-def prepare_output(config: FinetuneConfig, out: Path, resume: bool, overwrite: bool, rank: int) -> str | None:
-    """Check (and on rank 0 clear or start) the output directory; the checkpoint to resume from."""
+def check_output(config: FinetuneConfig, out: Path, resume: bool, overwrite: bool, rank: int) -> str | None:
+    """Refuse an output directory the run may not use (read-only); the checkpoint to resume from."""
     saved = out / CONFIG_FILE
-    used = out.is_dir() and any(out.iterdir())
     if resume:
         if not saved.is_file():
             raise InputError(f"--resume: {out} holds no finetune run to resume ({CONFIG_FILE} missing); run without --resume")
@@ -142,20 +143,24 @@ def prepare_output(config: FinetuneConfig, out: Path, resume: bool, overwrite: b
                              "run with --overwrite to start over")
         log.info("resuming from %s", checkpoint)
         return checkpoint
-    if rank != 0:
-        return None
-    if used and not overwrite:
-        raise ConfigError(f"output_dir {out} is not empty; --resume continues a run from its last checkpoint, "
-                          "--overwrite starts over, or choose a new output_dir")
-    if used:
+    if rank == 0 and out.is_dir() and any(out.iterdir()):  # other ranks would see rank 0's fresh files
+        if not overwrite:
+            raise ConfigError(f"output_dir {out} is not empty; --resume continues a run from its last checkpoint, "
+                              "--overwrite starts over, or choose a new output_dir")
         if not saved.is_file() and not (out / "heads.json").is_file():
             raise ConfigError(f"output_dir {out} holds files that are not a finetune run; --overwrite only replaces "
                               "finetune outputs - choose a new output_dir")
-        if config.task != "heads":  # heads only replace their own files (a model card may sit beside them)
-            shutil.rmtree(out)
-    out.mkdir(parents=True, exist_ok=True)
-    saved.write_text(dump(config), encoding="utf-8")
     return None
+
+
+def start_output(config: FinetuneConfig, out: Path, rank: int) -> None:
+    """On rank 0, clear an earlier run (already allowed by `check_output`) and record the config."""
+    if rank != 0:
+        return
+    if out.is_dir() and any(out.iterdir()) and config.task != "heads":  # heads replace only their own files
+        shutil.rmtree(out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / CONFIG_FILE).write_text(dump(config), encoding="utf-8")
 
 
 def check_same_run(config: FinetuneConfig, saved: Path) -> None:
@@ -189,9 +194,10 @@ def train_embedded_heads(config: FinetuneConfig, out: Path, overwrite: bool, com
                           "data.label_field: topics, data.stance_field: stance")
     if not data.validation_file:
         raise ConfigError("task 'heads' needs data.validation_file: the held-out items its metrics are reported on")
+    check_output(config, out, resume=False, overwrite=overwrite, rank=0)
     for path in [*data.train_files, data.validation_file]:
         load_examples(path, config)
-    prepare_output(config, out, resume=False, overwrite=overwrite, rank=0)
+    start_output(config, out, rank=0)
     argv = ["--output", str(out), "--train", *data.train_files, "--heldout", data.validation_file,
             "--seed", str(config.runtime.seed), "--threads", str(heads.threads), "--cv-folds", str(heads.cv_folds),
             "--topic-encoder", heads.topic_encoder, "--targets", *heads.targets]

@@ -16,7 +16,7 @@ from safetensors.torch import load_file
 
 from nlp.cli import main
 from nlp.config import load_config
-from nlp.errors import ConfigError, InputError, RunFailed
+from nlp.errors import ConfigError, InputError, ModelError, RunFailed
 from nlp.finetune import last_checkpoint, run_finetune
 from nlp.train_config import load_finetune_config
 
@@ -128,6 +128,14 @@ def test_bad_data_stops_the_run_before_anything_is_written(tmp_path, tiny_bert_b
     with pytest.raises(InputError, match=r"1 problem\(s\), training not started: empty 'text' \(1 row: line 2\)"):
         finetune(tmp_path, tiny_bert_base, "topic", bad)
     assert not (tmp_path / "out").exists()
+
+
+def test_a_model_that_fails_to_load_leaves_the_output_untouched(tmp_path, tiny_bert_base, data):
+    with pytest.raises(ModelError, match="no such directory"):
+        finetune(tmp_path, tmp_path / "no-such-model", "topic", data["train"])
+    with pytest.raises(ConfigError, match="multi_label: false, but 1 topic example"):
+        finetune(tmp_path, tiny_bert_base, "topic", data["train"], "multi_label=false")
+    assert not (tmp_path / "out").exists()  # a rerun needs no --overwrite
 
 
 def test_training_arguments_own_checks_come_before_any_data(tmp_path, tiny_bert_base):
