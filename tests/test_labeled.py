@@ -6,6 +6,8 @@ import json
 
 import pytest
 
+from conftest import REPO
+
 from nlp.errors import InputError
 from nlp.labeled import load_examples
 from nlp.train_config import FinetuneConfig
@@ -68,3 +70,12 @@ def test_summaries_need_both_fields_and_a_missing_file_is_named(tmp_path):
         load_examples(str(rows), config("summarization"))
     with pytest.raises(InputError, match="no such data file"):
         load_examples(str(tmp_path / "none.jsonl"), config("summarization"))
+
+
+@pytest.mark.parametrize("path", sorted(REPO.glob("data/news/*/*.jsonl")) + [REPO / "data/summaries/train.jsonl"],
+                         ids=lambda path: str(path.relative_to(REPO)))
+def test_shipped_data_files_pass_the_checks(path):
+    if "summaries" in path.parts:
+        assert len(load_examples(str(path), config("summarization"))) == 80
+    else:  # the data/news format: text, topics, a five-level stance
+        assert len(load_examples(str(path), config("heads", label_field="topics"))) >= 90
