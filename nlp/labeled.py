@@ -20,7 +20,6 @@ from nlp.errors import InputError
 from nlp.train_config import FinetuneConfig
 
 _SHOWN_LINES = 5
-_NAMED_STANCE = {"critical": -1.0, "neutral": 0.0, "supportive": 1.0}
 
 
 class Problems:
@@ -146,22 +145,21 @@ def topic_labels(value: Any, line: int, config: FinetuneConfig, problems: Proble
 def stance_label(value: Any, line: int, config: FinetuneConfig, problems: Problems) -> str | float | None:
     """A class name (or a number equal to a class's value) for classification; a number in [-1, 1]
     (or critical/neutral/supportive) for regression."""
+    from nlp.stance import stance_value
+
     number = _as_number(value)
     if config.objective == "regression":
-        if number is None and isinstance(value, str) and value.strip().lower() in _NAMED_STANCE:
-            return _NAMED_STANCE[value.strip().lower()]
+        if number is None and isinstance(value, str):
+            number = stance_value(value)  # critical / neutral / supportive as -1 / 0 / 1
         if number is None or not -1 <= number <= 1:
             problems.add("stance is not a number in [-1, 1]", line, value)
             return None
         return number
-    from nlp.stance import label_value
-
     if isinstance(value, str) and value.strip() in config.label_names:
         return value.strip()
-    if number is not None:
-        by_value = {label_value(name, "labels"): name for name in config.label_names if _has_value(name)}
-        if number in by_value:
-            return by_value[number]
+    by_value = {stance_value(name): name for name in config.label_names}
+    if number is not None and number in by_value:
+        return by_value[number]
     problems.add("unknown label", line, value)
     return None
 
@@ -178,14 +176,3 @@ def _as_number(value: Any) -> float | None:
             return None
         return number if math.isfinite(number) else None
     return None
-
-
-def _has_value(name: str) -> bool:
-    from nlp.errors import ModelError
-    from nlp.stance import label_value
-
-    try:
-        label_value(name, "labels")
-    except ModelError:
-        return False
-    return True

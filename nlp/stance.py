@@ -158,12 +158,20 @@ class ClassifierStance:
         return logits if self.regression else softmax(logits)
 
 
-def label_value(label: str, model: str) -> float:
+def stance_value(label: str) -> float | None:
+    """The stance a class name stands for (critical -1, neutral 0, ..., or a number in [-1, 1]); None if none."""
     name = label.strip().lower()
     if name in _NAMED_VALUES:
         return _NAMED_VALUES[name]
     if re.fullmatch(r"[+-]?\d+(\.\d+)?", name) and -1 <= float(name) <= 1:
         return float(name)
+    return None
+
+
+def label_value(label: str, model: str) -> float:
+    value = stance_value(label)
+    if value is not None:
+        return value
     raise ModelError(
         f"stance.model {model!r}: cannot read a stance value from its label {label!r}; name labels "
         f"critical/neutral/supportive or numbers in [-1, 1], or give a 1-output regressor"

@@ -135,6 +135,7 @@ def encoder(config: FinetuneConfig, tokenizer: Any, multi_label: bool, prefix: s
 def label_metrics(config: FinetuneConfig, multi_label: bool):
     """compute_metrics for classifiers (accuracy, macro-F1; MAE/Spearman of stance values) and regressors."""
     from nlp.metrics import classification_metrics, multilabel_metrics, score_metrics
+    from nlp.nli import softmax
     from nlp.stance import label_value
 
     names = config.label_names
@@ -153,9 +154,7 @@ def label_metrics(config: FinetuneConfig, multi_label: bool):
         result = {"accuracy": out["accuracy"], "macro_f1": out["macro_f1"]}
         if config.task == "stance":
             values = np.array([label_value(name, "labels") for name in names])
-            probabilities = np.exp(logits - logits.max(1, keepdims=True))
-            probabilities /= probabilities.sum(1, keepdims=True)
-            result |= numbers(score_metrics(values[gold].tolist(), (probabilities @ values).tolist()))
+            result |= numbers(score_metrics(values[gold].tolist(), (softmax(logits) @ values).tolist()))
         return result
 
     return compute
