@@ -215,6 +215,10 @@ def test_finetune_needs_a_config_and_refuses_an_inference_one(capsys):
     assert "finetune needs --config FILE" in capsys.readouterr().err
     assert main(["finetune", "--config", "default"]) == 2
     assert "this is an inference config" in capsys.readouterr().err
+    assert main(["finetune", "--config", "finetune_heads", "--resume"]) == 2
+    assert "task 'heads' keeps no checkpoints" in capsys.readouterr().err
+    assert main(["finetune", "--config", "finetune_topic", "runtime.device=cuda:1"]) == 2
+    assert "CUDA_VISIBLE_DEVICES=1 and runtime.device=cuda" in capsys.readouterr().err
 
 
 @pytest.mark.slow
