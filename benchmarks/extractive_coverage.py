@@ -24,7 +24,7 @@ from pathlib import Path
 from nlp.config import Runtime as RuntimeConfig, Summarizer as SummarizerConfig
 from nlp.runtime import resolve_runtime
 from nlp.sentences import split_sentences
-from nlp.summarize import build_summarizer
+from nlp.tasks.summarize import build_summarizer
 
 STOP = set("""a an the and or but of to in on at for from by with as is are was were be been being it its this
 that these those he she they them his her their we our you your i not no has have had do does did will would

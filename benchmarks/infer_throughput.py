@@ -15,9 +15,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from nlp.analyze import Analyzer
+from nlp.tasks.analyze import Analyzer
 from nlp.config import load_config
-from nlp.infer import run_infer
+from nlp.infer.run import run_infer
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -12,7 +12,7 @@ __all__ = ["Analyzer", "load_config", "__version__"]
 
 def __getattr__(name: str):
     if name == "Analyzer":
-        from nlp.analyze import Analyzer
+        from nlp.tasks.analyze import Analyzer
 
         return Analyzer
     if name == "load_config":

@@ -143,7 +143,7 @@ def cmd_infer(args: argparse.Namespace) -> int:
     overrides = only_overrides(args)
     config = load(args, overrides)
     quiet_libraries()
-    from nlp.infer import run_infer
+    from nlp.infer.run import run_infer
 
     summary = run_infer(config, args.input, args.output, resume=args.resume, overwrite=args.overwrite)
     by_code = ", ".join(f"{code}: {n}" for code, n in summary["errors_by_code"].items())
@@ -165,11 +165,11 @@ def cmd_finetune(args: argparse.Namespace) -> int:
     overrides = only_overrides(args)
     if args.config is None:
         raise ConfigError("finetune needs --config FILE (e.g. configs/finetune_topic.yaml)")
-    from nlp.train_config import load_finetune_config
+    from nlp.finetune.config import load_finetune_config
 
     config = load_finetune_config(args.config, overrides)  # validated before any model or data loads
     quiet_libraries()
-    from nlp.finetune import run_finetune
+    from nlp.finetune.run import run_finetune
 
     flags = ["--resume"] * args.resume + ["--overwrite"] * args.overwrite
     command = shlex.join(["nlp", "finetune", "--config", args.config, *flags, *overrides])
@@ -186,7 +186,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     overrides = only_overrides(args)
     config = load(args, overrides)
     quiet_libraries()
-    from nlp.evaluate import run_evaluate
+    from nlp.evaluate.run import run_evaluate
 
     result = run_evaluate(config, args.input, args.output)
     print(f"evaluate: {result['records']} records; metrics {result['metrics_file']}, report {result['report_file']}",
@@ -206,7 +206,7 @@ def cmd_summarize(args: argparse.Namespace) -> int:
         # Only the summary text is printed, so topic and stance are not computed.
         config.topic.enabled = config.stance.enabled = False
     quiet_libraries()
-    from nlp.analyze import Analyzer
+    from nlp.tasks.analyze import Analyzer
 
     record = Analyzer(config).analyze([text], ids=[record_id])[0]
     if args.json:

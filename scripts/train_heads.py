@@ -5,7 +5,7 @@ A thin wrapper around `nlp.train_heads.main`; the method and metrics are in nlp/
 
 import sys
 
-from nlp.train_heads import main
+from nlp.finetune.heads import main
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

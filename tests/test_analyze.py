@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from conftest import CORPUS
 
-from nlp.analyze import Analyzer
+from nlp.tasks.analyze import Analyzer
 from nlp.config import load_config
 
 

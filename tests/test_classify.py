@@ -5,7 +5,7 @@ import math
 import pytest
 from conftest import CORPUS, long_text
 
-from nlp.classify import ClassifierTopic, NliTopic, build_topic_classifier
+from nlp.tasks.topic import ClassifierTopic, NliTopic, build_topic_classifier
 from nlp.config import Topic as TopicConfig
 from nlp.errors import ConfigError, ModelError
 

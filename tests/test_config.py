@@ -14,7 +14,7 @@ def write(tmp_path, text: str):
 
 @pytest.mark.parametrize("name", sorted(shipped_configs()))
 def test_every_shipped_config_loads(name):
-    from nlp.train_config import FinetuneConfig, load_finetune_config
+    from nlp.finetune.config import FinetuneConfig, load_finetune_config
 
     if name.startswith("finetune_"):
         config = load_finetune_config(name)

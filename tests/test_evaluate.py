@@ -14,7 +14,7 @@ from rouge_score.rouge_scorer import RougeScorer
 from nlp.cli import main
 from nlp.config import load_config
 from nlp.errors import ConfigError, InputError
-from nlp.evaluate import default_output_dir, run_evaluate
+from nlp.evaluate.run import default_output_dir, run_evaluate
 
 PNG = b"\x89PNG\r\n\x1a\n"
 SEC = ("North Korea fired two ballistic missiles into the sea on Tuesday. Seoul condemned the launch as a grave "

@@ -17,8 +17,8 @@ from safetensors.torch import load_file
 from nlp.cli import main
 from nlp.config import load_config
 from nlp.errors import ConfigError, InputError, ModelError, RunFailed
-from nlp.finetune import last_checkpoint, run_finetune
-from nlp.train_config import load_finetune_config
+from nlp.finetune.run import last_checkpoint, run_finetune
+from nlp.finetune.config import load_finetune_config
 
 TOPICS = ["security", "diplomacy", "sanctions", "security", "security", "diplomacy", "sanctions", "diplomacy"]
 STANCES = [-1, 0, -0.5, -0.5, 1, 0.5, 0.5, 0]
@@ -59,7 +59,7 @@ def finetune(tmp_path, base, task: str, data_file, *overrides: str, name: str = 
 def test_topic_model_loads_in_a_pipeline_and_through_a_config(tmp_path, tiny_bert_base, data):
     from transformers import pipeline
 
-    from nlp.analyze import Analyzer
+    from nlp.tasks.analyze import Analyzer
 
     out = finetune(tmp_path, tiny_bert_base, "topic", data["train"])
     assert {"model.safetensors", "tokenizer.json", "config.json", "metrics.json", "README.md",
@@ -85,7 +85,7 @@ def test_single_label_topic_from_a_label_field(tmp_path, tiny_bert_base, data):
 
 @pytest.mark.parametrize("objective", ["classification", "regression"])
 def test_stance_model_scores_through_a_config(tmp_path, tiny_bert_base, data, objective):
-    from nlp.analyze import Analyzer
+    from nlp.tasks.analyze import Analyzer
 
     extra = ['labels=["-1", "-0.5", "0", "0.5", "1"]'] if objective == "classification" else []
     out = finetune(tmp_path, tiny_bert_base, "stance", data["train"], f"objective={objective}", *extra)
@@ -101,7 +101,7 @@ def test_stance_model_scores_through_a_config(tmp_path, tiny_bert_base, data, ob
 def test_summarizer_loads_as_seq2seq_and_through_a_config(tmp_path, tiny_bart, data):
     from transformers import AutoModelForSeq2SeqLM
 
-    from nlp.analyze import Analyzer
+    from nlp.tasks.analyze import Analyzer
 
     out = finetune(tmp_path, tiny_bart, "summarization", data["train"], "max_length=48", "max_target_length=8")
     assert AutoModelForSeq2SeqLM.from_pretrained(out).config.model_type == "bart"
@@ -242,7 +242,7 @@ def test_two_process_torchrun_on_cpu(tmp_path, tiny_bert_base, data):
 @pytest.mark.slow
 def test_embedded_heads_are_reproduced_by_finetune(tmp_path, runtime_cpu):
     """`task: heads` gives byte-identical heads to scripts/train_heads.py with the same settings."""
-    from nlp.train_heads import main as train_heads
+    from nlp.finetune.heads import main as train_heads
 
     rows = [json.loads(line) for path in sorted((REPO / "data/news/train").glob("*.jsonl"))
             for line in path.read_text().splitlines()]
@@ -261,7 +261,7 @@ def test_embedded_heads_are_reproduced_by_finetune(tmp_path, runtime_cpu):
     assert meta["command"].startswith("nlp finetune --config")
     overrides = [f"topic.model={tmp_path / 'finetune'}", f"stance.model={tmp_path / 'finetune'}",
                  "summarizer.enabled=false", "runtime.device=cpu"]
-    from nlp.analyze import Analyzer
+    from nlp.tasks.analyze import Analyzer
 
     record = Analyzer(load_config(None, overrides)).analyze("North Korea fired a missile over Japan on Monday.")
     assert record["topic"]["label"] in {"security", "diplomacy", "sanctions"} and record["stance"]["score"] is not None

@@ -39,7 +39,7 @@ def test_device_index_beyond_the_gpus_is_an_error():
 
 def test_summarizer_runs_on_the_gpu_in_bfloat16(tiny_bart, cuda_runtime):
     from nlp.config import Summarizer as SummarizerConfig
-    from nlp.summarize import build_summarizer
+    from nlp.tasks.summarize import build_summarizer
 
     summarizer = build_summarizer(SummarizerConfig(model=str(tiny_bart)), cuda_runtime)
     assert next(summarizer.model.parameters()).device.type == "cuda"
@@ -49,9 +49,9 @@ def test_summarizer_runs_on_the_gpu_in_bfloat16(tiny_bart, cuda_runtime):
 
 
 def test_nli_topic_and_stance_on_the_gpu(tiny_nli, cuda_runtime):
-    from nlp.classify import build_topic_classifier
+    from nlp.tasks.topic import build_topic_classifier
     from nlp.config import Stance, Topic
-    from nlp.stance import build_stance_scorer
+    from nlp.tasks.stance import build_stance_scorer
 
     labels = {"security": "about security", "diplomacy": "about diplomacy", "sanctions": "about sanctions"}
     topic = build_topic_classifier(Topic(model=str(tiny_nli), labels=labels), cuda_runtime)
@@ -62,7 +62,7 @@ def test_nli_topic_and_stance_on_the_gpu(tiny_nli, cuda_runtime):
 
 def test_infer_on_the_gpu_matches_the_cpu_ids(tiny_bart, tiny_nli, tmp_path):
     from nlp.config import load_config
-    from nlp.infer import run_infer
+    from nlp.infer.run import run_infer
 
     items = [{"id": f"d{i}", "text": CORPUS[i % len(CORPUS)]} for i in range(40)]
     (tmp_path / "in.jsonl").write_text("".join(json.dumps(i) + "\n" for i in items))
@@ -79,7 +79,7 @@ def test_infer_on_the_gpu_matches_the_cpu_ids(tiny_bart, tiny_nli, tmp_path):
 
 def test_real_cuda_out_of_memory_is_split_not_fatal(tmp_path):
     from nlp.config import load_config
-    from nlp.infer import run_infer
+    from nlp.infer.run import run_infer
 
     items = [{"id": f"d{i}", "text": "North Korea fired a missile."} for i in range(8)]
     items[3]["text"] = "HUGE " + items[3]["text"]
@@ -98,10 +98,10 @@ def test_real_cuda_out_of_memory_is_split_not_fatal(tmp_path):
 
 def test_finetune_trains_on_the_gpu_in_bfloat16_and_loads_back(tiny_bert_base, tiny_bart, tmp_path):
     """Topic classifier and summarizer: Trainer on cuda with bf16 (runtime.dtype), outputs load on the GPU."""
-    from nlp.analyze import Analyzer
+    from nlp.tasks.analyze import Analyzer
     from nlp.config import load_config
-    from nlp.finetune import run_finetune
-    from nlp.train_config import load_finetune_config
+    from nlp.finetune.run import run_finetune
+    from nlp.finetune.config import load_finetune_config
 
     rows = [{"text": text, "topics": [label], "summary": text.split(",")[0]}
             for text, label in zip(CORPUS * 2, ["security", "diplomacy", "sanctions", "security"] * 4)]

@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from nlp.classify import build_topic_classifier
+from nlp.tasks.topic import build_topic_classifier
 from nlp.config import Stance as StanceConfig, Topic as TopicConfig
-from nlp.heads import HEADS_DIR, EmbeddedHeads, merge_lora
-from nlp.stance import build_stance_scorer
+from nlp.models.embedded import HEADS_DIR, EmbeddedHeads, merge_lora
+from nlp.tasks.stance import build_stance_scorer
 
 TOPIC_CASES = {
     "security": [

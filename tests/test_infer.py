@@ -13,7 +13,7 @@ import pytest
 from conftest import CORPUS, NLP, REPO
 
 from nlp.config import load_config
-from nlp.infer import run_infer
+from nlp.infer.run import run_infer
 
 
 def write_config(tmp_path: Path, tiny_bart, tiny_nli, **infer) -> Path:

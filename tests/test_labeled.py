@@ -8,8 +8,8 @@ import pytest
 from conftest import REPO
 
 from nlp.errors import InputError
-from nlp.labeled import load_examples
-from nlp.train_config import FinetuneConfig
+from nlp.finetune.data import load_examples
+from nlp.finetune.config import FinetuneConfig
 
 
 def config(task: str, **fields) -> FinetuneConfig:

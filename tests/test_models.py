@@ -9,7 +9,7 @@ from conftest import NLP
 
 from nlp.config import ModelSource
 from nlp.errors import ModelError
-from nlp.models import embedded_path, load_encoder, load_seq2seq
+from nlp.models.load import embedded_path, load_encoder, load_seq2seq
 
 
 def test_local_directory_loads_in_eval_mode(tiny_bart, runtime_cpu):

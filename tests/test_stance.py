@@ -5,7 +5,7 @@ import pytest
 
 from nlp.config import Stance as StanceConfig
 from nlp.errors import ConfigError, ModelError
-from nlp.stance import NliStance, build_stance_scorer, pick_evidence
+from nlp.tasks.stance import NliStance, build_stance_scorer, pick_evidence
 from nlp.sentences import split_sentences
 
 ABOUT = (

@@ -5,7 +5,7 @@ from conftest import CORPUS, long_text
 
 from nlp.config import Summarizer as SummarizerConfig
 from nlp.errors import ConfigError, InputError
-from nlp.summarize import AbstractiveSummarizer, build_summarizer, select_central
+from nlp.tasks.summarize import AbstractiveSummarizer, build_summarizer, select_central
 from nlp.sentences import count_tokens, split_sentences
 
 
@@ -162,6 +162,6 @@ def test_select_central_prefers_central_then_distinct_sentences():
 
 
 def test_headline_without_full_stop_keeps_its_own_line():
-    from nlp.summarize import join_sentences
+    from nlp.tasks.summarize import join_sentences
 
     assert join_sentences(["Missile launched", "It flew far.", "Seoul protested."]) == "Missile launched\nIt flew far. Seoul protested."

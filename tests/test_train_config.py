@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from nlp.errors import ConfigError
-from nlp.train_config import load_finetune_config
+from nlp.finetune.config import load_finetune_config
 
 
 def write(tmp_path, text: str) -> str:

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from conftest import REPO
 
-from nlp.heads import EmbeddedHeads
-from nlp.train_heads import main
+from nlp.models.embedded import EmbeddedHeads
+from nlp.finetune.heads import main
 
 
 @pytest.fixture(scope="module")
@@ -45,8 +45,8 @@ def test_trained_artifacts_load_through_the_inference_path(small_split, runtime_
 
 
 def test_topic_share_adds_topic_pairs_and_zero_keeps_the_stance_pairs():
-    from nlp.adapter import LoraSettings, sample_pairs, training_pairs
-    from nlp.train_heads import Item
+    from nlp.finetune.lora import LoraSettings, sample_pairs, training_pairs
+    from nlp.finetune.heads import Item
 
     items = [Item((topic,), stance, (f"s{k}",)) for k, (topic, stance) in enumerate(
         [("security", -1.0), ("diplomacy", -1.0), ("sanctions", 1.0), ("security", 1.0), ("diplomacy", 0.0), ("sanctions", 0.0)])]

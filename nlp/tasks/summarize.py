@@ -14,9 +14,9 @@ import numpy as np
 import torch
 
 from nlp.config import EMBEDDED, Summarizer as SummarizerConfig
-from nlp.embed import Encoder
+from nlp.models.encoder import Encoder
 from nlp.errors import ConfigError, InputError
-from nlp.models import input_limit, load_encoder, load_seq2seq
+from nlp.models.load import input_limit, load_encoder, load_seq2seq
 from nlp.runtime import Runtime
 from nlp.sentences import pack_sentences, split_sentences
 

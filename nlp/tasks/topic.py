@@ -10,11 +10,11 @@ from __future__ import annotations
 import numpy as np
 
 from nlp.config import Topic as TopicConfig
-from nlp.embed import mean_vectors
+from nlp.models.encoder import mean_vectors
 from nlp.errors import ConfigError
-from nlp.heads import EmbeddedHeads, is_heads_dir
-from nlp.models import load_classifier
-from nlp.nli import SequenceScorer, entailment, label_index, softmax
+from nlp.models.embedded import EmbeddedHeads, is_heads_dir
+from nlp.models.load import load_classifier
+from nlp.models.scorer import SequenceScorer, entailment, label_index, softmax
 from nlp.runtime import Runtime
 from nlp.sentences import split_sentences
 

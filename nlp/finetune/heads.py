@@ -1,8 +1,8 @@
-"""Training of the embedded default's topic and stance heads (and, via `nlp.adapter`, its LoRA adapter).
+"""Training of the embedded default's topic and stance heads (and, via `nlp.finetune.lora`, its LoRA adapter).
 
 Why: frozen MiniLM + logistic-regression heads score well on own-written text, but on real news
 only SetFit-style contrastive tuning of the encoder body kept stance strong, so the adapter is tuned
-first (`nlp.adapter`). The heads are then fit by logistic regression on exactly the document
+first (`nlp.finetune.lora`). The heads are then fit by logistic regression on exactly the document
 embedding inference computes: `split_sentences`, each sentence through `Encoder`, the vectors
 averaged and L2-normalised. Cross-validation estimates the whole procedure.
 """
@@ -27,8 +27,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedKFold
 
-from nlp.adapter import MAX_TOKENS, TOPICS, LoraSettings, train_lora
-from nlp.heads import merge_lora
+from nlp.finetune.lora import MAX_TOKENS, TOPICS, LoraSettings, train_lora
+from nlp.models.embedded import merge_lora
 
 log = logging.getLogger(__name__)
 
@@ -145,7 +145,7 @@ def cross_validate(base: Any, tokenizer: Any, runtime: Any, items: list[Item], b
     Each fold tunes a fresh adapter on its training part only and picks C by inner CV, so the
     numbers estimate the whole procedure; a test part never touches its adapter or heads.
     """
-    from nlp.embed import Encoder
+    from nlp.models.encoder import Encoder
 
     probs: dict[str, np.ndarray] = {}
     for k, (train, test) in enumerate(folds(items, n_folds, seed)):
@@ -178,7 +178,7 @@ def pick(by_encoder: dict[str, dict[str, float]], choice: dict[str, str]) -> dic
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     parser = argparse.ArgumentParser(description="Train the embedded default's topic/stance heads and LoRA adapter.")
     parser.add_argument("--output", type=Path, default=root / "nlp" / "heads")
     parser.add_argument("--train", type=Path, nargs="+", default=sorted((root / "data/news/train").glob("*.jsonl")))
@@ -198,8 +198,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def train(args: argparse.Namespace) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
     """Embed, cross-validate, tune the adapter, fit the heads, score held-out: (tensors, heads.json)."""
     from nlp.config import EMBEDDED, ModelSource
-    from nlp.embed import Encoder
-    from nlp.models import load_encoder
+    from nlp.models.encoder import Encoder
+    from nlp.models.load import load_encoder
     from nlp.runtime import Runtime
 
     runtime = Runtime(torch.device("cpu"), torch.float32, args.seed)
@@ -233,7 +233,7 @@ def train(args: argparse.Namespace) -> tuple[dict[str, torch.Tensor], dict[str, 
         "encoder": ENCODER_NAME, "topic_labels": TOPICS, "stance_values": [-1, -0.5, 0, 0.5, 1],
         "topic_encoder": chosen["topic"], "stance_encoder": chosen["stance"],
         "lora_scaling": settings.scaling if lora else None, "max_tokens": MAX_TOKENS, "seed": args.seed, "metrics": metrics,
-        "trained_on": {"files": [os.path.relpath(p, Path(__file__).resolve().parent.parent) for p in args.train], "items": len(items)}}
+        "trained_on": {"files": [os.path.relpath(p, Path(__file__).resolve().parents[2]) for p in args.train], "items": len(items)}}
 
 
 def run(args: argparse.Namespace, command: str) -> dict[str, Any]:

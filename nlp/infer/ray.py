@@ -27,13 +27,13 @@ class AnalyzerActor:
 
     def __init__(self, config: dict):
         from nlp.config import validate
-        from nlp.infer import _build_analyze
+        from nlp.infer.run import _build_analyze
 
         self.config = validate(config)
         self.analyze = _build_analyze(self.config)
 
     def __call__(self, batch: dict) -> dict:
-        from nlp.infer import process_window
+        from nlp.infer.run import process_window
 
         items = [InputLine(int(line), json.loads(ids), text, json.loads(record), None)
                  for line, ids, text, record in zip(batch["line"], batch["id_json"], batch["text"], batch["record_json"])]

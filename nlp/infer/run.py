@@ -20,7 +20,7 @@ from typing import Any, Callable, Iterator
 from nlp.config import Config
 from nlp.errors import InputError
 from nlp.jsonl import InputLine, dumps, open_input, read_lines
-from nlp.resume import InferPaths, check_outputs, infer_paths, manifest_for, prepare_outputs
+from nlp.infer.outputs import InferPaths, check_outputs, infer_paths, manifest_for, prepare_outputs
 
 log = logging.getLogger(__name__)
 
@@ -144,7 +144,7 @@ def run_infer(config: Config, input_path: str, output: str, *, resume: bool = Fa
 
         pending = windows(_counting(lines, done, tally), settings.window, done)
         if settings.backend == "ray" and analyze is None:
-            from nlp.infer_ray import run_ray
+            from nlp.infer.ray import run_ray
 
             run_ray(config, pending, write)
         else:
@@ -158,7 +158,7 @@ def run_infer(config: Config, input_path: str, output: str, *, resume: bool = Fa
 
 
 def _build_analyze(config: Config) -> Callable[[list[str], list], list[dict]]:
-    from nlp.analyze import Analyzer
+    from nlp.tasks.analyze import Analyzer
 
     return Analyzer(config).analyze
 

@@ -14,8 +14,8 @@ from transformers import (DataCollatorForSeq2Seq, DataCollatorWithPadding, Early
                           Trainer)
 
 from nlp.errors import ConfigError, ModelError, RunFailed
-from nlp.finetune import last_checkpoint
-from nlp.train_config import FinetuneConfig
+from nlp.finetune.run import last_checkpoint
+from nlp.finetune.config import FinetuneConfig
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +71,7 @@ def load_base(config: FinetuneConfig, multi_label: bool):
     """(tokenizer, model) to train, under the toolkit's loading policy, with the task's head."""
     from transformers import AutoModelForSeq2SeqLM, AutoModelForSequenceClassification, AutoTokenizer, set_seed
 
-    from nlp.models import explain, locate
+    from nlp.models.load import explain, locate
 
     where = locate(config, "model")
     options = {"revision": config.revision, "trust_remote_code": config.trust_remote_code,
@@ -135,8 +135,8 @@ def encoder(config: FinetuneConfig, tokenizer: Any, multi_label: bool, prefix: s
 def label_metrics(config: FinetuneConfig, multi_label: bool):
     """compute_metrics for classifiers (accuracy, macro-F1; MAE/Spearman of stance values) and regressors."""
     from nlp.metrics import classification_metrics, multilabel_metrics, score_metrics
-    from nlp.nli import softmax
-    from nlp.stance import label_value
+    from nlp.models.scorer import softmax
+    from nlp.tasks.stance import label_value
 
     names = config.label_names
 

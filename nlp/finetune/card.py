@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from nlp.train_config import FinetuneConfig
+from nlp.finetune.config import FinetuneConfig
 
 _USE = {
     "topic": ("topic.model", "topic classification of Korean-peninsula news (`nlp summarize --json`, `nlp infer`)"),

@@ -40,7 +40,7 @@ class Labeled:
 def run_evaluate(config: Config, input_path: str, output_dir: str | None = None) -> dict:
     """Validate, predict, score and write the report; returns counts, file paths and the metrics."""
     require_eval_packages()
-    from nlp.report import prediction_rows, write_outputs
+    from nlp.evaluate.report import prediction_rows, write_outputs
 
     out = Path(output_dir) if output_dir else default_output_dir(input_path)
     items = read_labeled(input_path, config)
@@ -207,7 +207,7 @@ def tasks_to_run(config: Config, items: list[Labeled]) -> tuple[Config, dict[str
 
 def predict(config: Config, items: list[Labeled]) -> list[dict]:
     """The output record of each item, in input order, computed in batches."""
-    from nlp.analyze import Analyzer
+    from nlp.tasks.analyze import Analyzer
 
     analyzer = Analyzer(config)
     records: list[dict] = []

@@ -12,7 +12,7 @@ import numpy as np
 import torch
 
 from nlp.errors import ModelError
-from nlp.models import input_limit
+from nlp.models.load import input_limit
 from nlp.runtime import Runtime
 from nlp.sentences import count_tokens, pack_sentences
 

@@ -18,15 +18,15 @@ class Analyzer:
         self.runtime = runtime or resolve_runtime(config.runtime)
         self.summarizer = self.topic = self.stance = None
         if config.summarizer.enabled:
-            from nlp.summarize import build_summarizer
+            from nlp.tasks.summarize import build_summarizer
 
             self.summarizer = build_summarizer(config.summarizer, self.runtime)
         if config.topic.enabled:
-            from nlp.classify import build_topic_classifier
+            from nlp.tasks.topic import build_topic_classifier
 
             self.topic = build_topic_classifier(config.topic, self.runtime)
         if config.stance.enabled:
-            from nlp.stance import build_stance_scorer
+            from nlp.tasks.stance import build_stance_scorer
 
             self.stance = build_stance_scorer(config.stance, self.runtime)
 

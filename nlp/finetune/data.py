@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from nlp.errors import InputError
-from nlp.train_config import FinetuneConfig
+from nlp.finetune.config import FinetuneConfig
 
 _SHOWN_LINES = 5
 
@@ -145,7 +145,7 @@ def topic_labels(value: Any, line: int, config: FinetuneConfig, problems: Proble
 def stance_label(value: Any, line: int, config: FinetuneConfig, problems: Problems) -> str | float | None:
     """A class name (or a number equal to a class's value) for classification; a number in [-1, 1]
     (or critical/neutral/supportive) for regression."""
-    from nlp.stance import stance_value
+    from nlp.tasks.stance import stance_value
 
     number = _as_number(value)
     if config.objective == "regression":

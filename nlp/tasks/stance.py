@@ -13,11 +13,11 @@ import re
 import numpy as np
 
 from nlp.config import Stance as StanceConfig
-from nlp.embed import mean_vectors
+from nlp.models.encoder import mean_vectors
 from nlp.errors import ConfigError, ModelError
-from nlp.heads import EmbeddedHeads, is_heads_dir
-from nlp.models import load_classifier
-from nlp.nli import SequenceScorer, entailment, softmax
+from nlp.models.embedded import EmbeddedHeads, is_heads_dir
+from nlp.models.load import load_classifier
+from nlp.models.scorer import SequenceScorer, entailment, softmax
 from nlp.runtime import Runtime
 from nlp.sentences import Sentence, split_sentences
 from nlp.targets import TargetMatcher

@@ -115,7 +115,7 @@ def load_finetune_config(name: str, overrides: list[str] | tuple[str, ...] = ())
 
 def check_stance_labels(labels: list[str], source: str) -> None:
     """Each stance class must carry a value (the score is the expected value over the classes)."""
-    from nlp.stance import stance_value
+    from nlp.tasks.stance import stance_value
 
     for label in labels:
         if stance_value(label) is None:

@@ -20,8 +20,8 @@ import numpy as np
 
 from nlp.config import dump
 from nlp.errors import ConfigError, InputError
-from nlp.labeled import load_examples
-from nlp.train_config import FinetuneConfig
+from nlp.finetune.data import load_examples
+from nlp.finetune.config import FinetuneConfig
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ def run_finetune(config: FinetuneConfig, resume: bool = False, overwrite: bool =
     arguments = training_arguments(config)
     checkpoint = check_output(config, out, resume, overwrite, rank)
     train, validation = load_splits(config)
-    from nlp.trainer import build_trainer
+    from nlp.finetune.trainer import build_trainer
 
     trainer = build_trainer(config, arguments, train, validation)  # a model that fails to load leaves out untouched
     if checkpoint is None:
@@ -52,7 +52,7 @@ def run_finetune(config: FinetuneConfig, resume: bool = False, overwrite: bool =
     metrics = {key.removeprefix("eval_"): value for key, value in trainer.evaluate().items()}
     trainer.save_model(str(out))
     if trainer.is_world_process_zero():
-        from nlp.model_card import write_card
+        from nlp.finetune.card import write_card
 
         record = {"eval": metrics, "train": result.metrics, "examples": {"train": len(train), "validation": len(validation)},
                   "best_checkpoint": trainer.state.best_model_checkpoint}
@@ -186,7 +186,7 @@ def last_checkpoint(out: Path) -> str | None:
 def train_embedded_heads(config: FinetuneConfig, out: Path, overwrite: bool, command: str) -> dict[str, float]:
     """`task: heads`: check the data, then run the embedded default's own trainer (nlp/train_heads.py)
     with the config's settings, so its output equals `scripts/train_heads.py` with the same arguments."""
-    from nlp.train_heads import parse_args, run
+    from nlp.finetune.heads import parse_args, run
 
     data, heads = config.data, config.heads
     if (data.text_field, data.label_field, data.stance_field) != ("text", "topics", "stance"):

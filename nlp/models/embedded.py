@@ -14,12 +14,12 @@ from pathlib import Path
 import numpy as np
 
 from nlp.config import ModelSource
-from nlp.embed import Encoder
+from nlp.models.encoder import Encoder
 from nlp.errors import ModelError
-from nlp.models import load_encoder
+from nlp.models.load import load_encoder
 from nlp.runtime import Runtime
 
-HEADS_DIR = Path(__file__).resolve().parent / "heads"
+HEADS_DIR = Path(__file__).resolve().parent.parent / "heads"
 _LOADED: dict[tuple, EmbeddedHeads] = {}
 
 
