@@ -21,17 +21,19 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from nlp.config import Runtime as RuntimeConfig, Summarizer as SummarizerConfig
+from nlp.config import RuntimeConfig, SummarizerConfig
 from nlp.runtime import resolve_runtime
 from nlp.sentences import split_sentences
 from nlp.tasks.summarize import build_summarizer
 
-STOP = set("""a an the and or but of to in on at for from by with as is are was were be been being it its this
+STOP = set(
+    """a an the and or but of to in on at for from by with as is are was were be been being it its this
 that these those he she they them his her their we our you your i not no has have had do does did will would
 can could may might shall should said says say also than then there here which who whom whose what when where
 why how all any both each few more most other some such only own same so too very just over into about after
 before again further once during while up down out off under above below between through against because until
-mr ms""".split())
+mr ms""".split()
+)
 WORD = re.compile(r"[a-z][a-z'-]+")
 
 
@@ -62,7 +64,8 @@ def main() -> None:
         a, b = Counter(words(summary)), Counter(words(article))
         dot = sum(a[w] * b[w] * idf.get(w, 1.0) ** 2 for w in a)
         norm = math.sqrt(sum((c * idf.get(w, 1.0)) ** 2 for w, c in a.items())) * math.sqrt(
-            sum((c * idf.get(w, 1.0)) ** 2 for w, c in b.items()))
+            sum((c * idf.get(w, 1.0)) ** 2 for w, c in b.items())
+        )
         return dot / norm if norm else 0.0
 
     def recall(summary: str, article: str) -> float:
@@ -73,12 +76,12 @@ def main() -> None:
     ours = build_summarizer(SummarizerConfig(model="embedded", max_sentences=args.k), runtime)
     toolkit = [r["text"] for r in ours.summarize(texts)]
     systems = {
-        f"lead-{args.k}": [" ".join(s.text for s in split_sentences(t)[:args.k]) for t in texts],
-        "lead-words (same word count)": [" ".join(t.split()[:len(s.split())]) for s, t in zip(toolkit, texts)],
+        f"lead-{args.k}": [" ".join(s.text for s in split_sentences(t)[: args.k]) for t in texts],
+        "lead-words (same word count)": [" ".join(t.split()[: len(s.split())]) for s, t in zip(toolkit, texts)],
         f"toolkit extractive (k={args.k})": toolkit,
     }
     print(f"{len(texts)} articles with >= {args.min_sentences} sentences (data/news)\n")
-    print(f"| system | tfidf_cos | content_recall | words |\n|---|---|---|---|")
+    print("| system | tfidf_cos | content_recall | words |\n|---|---|---|---|")
     scores = {}
     for name, summaries in systems.items():
         cos = sum(tfidf_cos(s, t) for s, t in zip(summaries, texts)) / len(texts)
@@ -88,8 +91,10 @@ def main() -> None:
         print(f"| {name} | {cos:.3f} | {rec:.3f} | {length:.1f} |")
     lead, same_words, ours_scores = scores.values()
     for name, base in ((f"lead-{args.k}", lead), ("lead-words", same_words)):
-        print(f"ratio toolkit / {name}: tfidf_cos x{ours_scores[0] / base[0]:.2f}, "
-              f"content_recall x{ours_scores[1] / base[1]:.2f}, words x{ours_scores[2] / base[2]:.2f}")
+        print(
+            f"ratio toolkit / {name}: tfidf_cos x{ours_scores[0] / base[0]:.2f}, "
+            f"content_recall x{ours_scores[1] / base[1]:.2f}, words x{ours_scores[2] / base[2]:.2f}"
+        )
 
 
 if __name__ == "__main__":

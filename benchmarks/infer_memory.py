@@ -20,10 +20,17 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from tiny_models import build  # noqa: E402
 
-SENTENCES = ["North Korea fired a missile.", "The talks ended.", "Sanctions on coal were tightened.",
-             "Pyongyang said the drills were military provocation.", "The envoy arrived in Seoul."]
-MEASURE = ("import resource, subprocess, sys; code = subprocess.run(sys.argv[1:]).returncode; "
-           "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); sys.exit(code)")
+SENTENCES = [
+    "North Korea fired a missile.",
+    "The talks ended.",
+    "Sanctions on coal were tightened.",
+    "Pyongyang said the drills were military provocation.",
+    "The envoy arrived in Seoul.",
+]
+MEASURE = (
+    "import resource, subprocess, sys; code = subprocess.run(sys.argv[1:]).returncode; "
+    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); sys.exit(code)"
+)
 
 
 def write_input(path: Path, n: int) -> None:
@@ -34,8 +41,22 @@ def write_input(path: Path, n: int) -> None:
 
 
 def peak_rss_mb(config: Path, source: Path, output: Path) -> tuple[float, float]:
-    command = [sys.executable, "-c", MEASURE, sys.executable, "-m", "nlp", "infer", "--config", str(config),
-               "--input", str(source), "--output", str(output), "--overwrite"]
+    command = [
+        sys.executable,
+        "-c",
+        MEASURE,
+        sys.executable,
+        "-m",
+        "nlp",
+        "infer",
+        "--config",
+        str(config),
+        "--input",
+        str(source),
+        "--output",
+        str(output),
+        "--overwrite",
+    ]
     started = time.monotonic()
     result = subprocess.run(command, capture_output=True, text=True, check=True)
     return int(result.stdout.strip().splitlines()[-1]) / 1024, time.monotonic() - started
@@ -53,7 +74,8 @@ def main() -> None:
         config.write_text(
             f"runtime: {{device: cpu}}\nsummarizer: {{model: {models['summarizer']}}}\n"
             f"topic: {{model: {models['nli']}, labels: {{security: about security, diplomacy: about diplomacy, "
-            f"sanctions: about sanctions}}}}\nstance: {{model: {models['nli']}}}\ninfer: {{progress: false}}\n")
+            f"sanctions: about sanctions}}}}\nstance: {{model: {models['nli']}}}\ninfer: {{progress: false}}\n"
+        )
         rows = []
         for n in (args.small, args.large):
             write_input(root / f"in{n}.jsonl", n)
@@ -63,8 +85,10 @@ def main() -> None:
     for n, rss, seconds in rows:
         print(f"| {n} | {rss:.1f} | {seconds:.1f} | {n / seconds:.0f} |")
     (_, small, _), (_, large, _) = rows
-    print(f"\npeak RSS {args.large} vs {args.small} records: +{large - small:.1f} MB (x{large / small:.3f}); "
-          f"goal: within +50 MB")
+    print(
+        f"\npeak RSS {args.large} vs {args.small} records: +{large - small:.1f} MB (x{large / small:.3f}); "
+        f"goal: within +50 MB"
+    )
 
 
 if __name__ == "__main__":

@@ -15,16 +15,19 @@ import tempfile
 import time
 from pathlib import Path
 
-from nlp.tasks.analyze import Analyzer
 from nlp.config import load_config
 from nlp.infer.run import run_infer
+from nlp.tasks.analyze import Analyzer
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def news(n: int) -> list[dict]:
-    texts = [json.loads(line)["text"] for path in sorted(ROOT.glob("data/news/*/*.jsonl"))
-             for line in path.read_text().splitlines()]
+    texts = [
+        json.loads(line)["text"]
+        for path in sorted(ROOT.glob("data/news/*/*.jsonl"))
+        for line in path.read_text().splitlines()
+    ]
     return [{"id": f"r{i}", "text": texts[i % len(texts)]} for i in range(n)]
 
 
@@ -39,7 +42,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         source, naive_out = Path(folder) / "in.jsonl", Path(folder) / "naive.jsonl"
         source.write_text("".join(json.dumps(item) + "\n" for item in items))
-        for encoder in {analyzer.summarizer.encoder, *(e for e in (analyzer.topic.heads.base, analyzer.topic.heads.adapted))}:
+        for encoder in {
+            analyzer.summarizer.encoder,
+            *(e for e in (analyzer.topic.heads.base, analyzer.topic.heads.adapted)),
+        }:
             encoder._memo.clear()  # no result carried over from the warm-up
         started = time.monotonic()
         with naive_out.open("w") as handle:

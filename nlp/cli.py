@@ -30,28 +30,44 @@ EXIT_CODES = """exit codes:
 
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--config", metavar="FILE", help="YAML config, or a shipped name (default, hub); default: the offline default")
+    common.add_argument(
+        "--config", metavar="FILE", help="YAML config, or a shipped name (default, hub); default: the offline default"
+    )
     common.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
     common.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
-    common.add_argument("overrides", nargs="*", metavar="key=value", help="config overrides, e.g. summarizer.generation.num_beams=4")
+    common.add_argument(
+        "overrides", nargs="*", metavar="key=value", help="config overrides, e.g. summarizer.generation.num_beams=4"
+    )
 
     parser = argparse.ArgumentParser(
-        prog="nlp", description="Summaries, topic and stance toward North Korea for Korean-peninsula news.",
-        epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter,
+        prog="nlp",
+        description="Summaries, topic and stance toward North Korea for Korean-peninsula news.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    summarize = commands.add_parser("summarize", parents=[common], help="summarize one text, a file, or stdin",
-                                    epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    summarize = commands.add_parser(
+        "summarize",
+        parents=[common],
+        help="summarize one text, a file, or stdin",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     source = summarize.add_mutually_exclusive_group()
     source.add_argument("--text", help="the text to summarize")
     source.add_argument("--file", metavar="PATH", help="a UTF-8 text file to summarize")
     summarize.add_argument("--json", action="store_true", help="print the full output record as JSON")
     summarize.set_defaults(run=cmd_summarize)
 
-    infer = commands.add_parser("infer", parents=[common], help="batch inference over a JSONL file",
-                                epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    infer = commands.add_parser(
+        "infer",
+        parents=[common],
+        help="batch inference over a JSONL file",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     infer.add_argument("--input", required=True, metavar="PATH", help="JSONL input (.gz works), or - for stdin")
     infer.add_argument("--output", required=True, metavar="PATH", help="JSONL output, or - for stdout")
     again = infer.add_mutually_exclusive_group()
@@ -60,21 +76,38 @@ def build_parser() -> argparse.ArgumentParser:
     infer.add_argument("--strict", action="store_true", help="any error record fails the run (exit 5)")
     infer.set_defaults(run=cmd_infer)
 
-    finetune = commands.add_parser("finetune", parents=[common], help="train a topic, stance or summarization model",
-                                   epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    finetune = commands.add_parser(
+        "finetune",
+        parents=[common],
+        help="train a topic, stance or summarization model",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     finetune.set_defaults(run=cmd_finetune)
     again = finetune.add_mutually_exclusive_group()
     again.add_argument("--resume", action="store_true", help="continue from the last complete checkpoint in output_dir")
     again.add_argument("--overwrite", action="store_true", help="replace an existing output_dir")
 
-    evaluate = commands.add_parser("evaluate", parents=[common], help="metrics and a report on labeled JSONL",
-                                   epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    evaluate = commands.add_parser(
+        "evaluate",
+        parents=[common],
+        help="metrics and a report on labeled JSONL",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     evaluate.add_argument("--input", required=True, metavar="PATH", help="labeled JSONL (.gz works)")
-    evaluate.add_argument("--output", metavar="DIR", help="report folder (default: <input name>.evaluation/ beside the input)")
+    evaluate.add_argument(
+        "--output", metavar="DIR", help="report folder (default: <input name>.evaluation/ beside the input)"
+    )
     evaluate.set_defaults(run=cmd_evaluate)
 
-    check = commands.add_parser("check", parents=[common], help="validate a config and print it resolved",
-                                epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    check = commands.add_parser(
+        "check",
+        parents=[common],
+        help="validate a config and print it resolved",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     check.set_defaults(run=cmd_check)
     return parser
 
@@ -83,7 +116,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.debug else logging.INFO if args.verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
     )
     try:
         return args.run(args)
@@ -98,8 +132,10 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, exit 1
         if args.debug:
             raise
-        print(f"nlp {args.command}: internal error: {type(exc).__name__}: {exc} (rerun with --debug for the traceback)",
-              file=sys.stderr)
+        print(
+            f"nlp {args.command}: internal error: {type(exc).__name__}: {exc} (rerun with --debug for the traceback)",
+            file=sys.stderr,
+        )
         return 1
 
 
@@ -147,16 +183,21 @@ def cmd_infer(args: argparse.Namespace) -> int:
 
     summary = run_infer(config, args.input, args.output, resume=args.resume, overwrite=args.overwrite)
     by_code = ", ".join(f"{code}: {n}" for code, n in summary["errors_by_code"].items())
-    print(f"infer: {summary['records']} records, {summary['ok']} ok, {summary['errors']} errors"
-          f"{f' ({by_code})' if by_code else ''}, {summary['skipped_as_done']} already done; "
-          f"{summary['records_per_second']} records/s; output {summary['output']}, errors {summary['errors_file']}",
-          file=sys.stderr)
+    print(
+        f"infer: {summary['records']} records, {summary['ok']} ok, {summary['errors']} errors"
+        f"{f' ({by_code})' if by_code else ''}, {summary['skipped_as_done']} already done; "
+        f"{summary['records_per_second']} records/s; output {summary['output']}, errors {summary['errors_file']}",
+        file=sys.stderr,
+    )
     limit = 0.0 if args.strict else config.infer.max_error_rate
     processed = max(summary["processed"], 1)
     if summary["errors"] and summary["errors"] / processed > limit:
         why = "--strict" if args.strict else f"infer.max_error_rate={config.infer.max_error_rate}"
-        print(f"nlp infer: failed: {summary['errors']} error record(s) in {summary['processed']} "
-              f"({why}); see {summary['errors_file']}", file=sys.stderr)
+        print(
+            f"nlp infer: failed: {summary['errors']} error record(s) in {summary['processed']} "
+            f"({why}); see {summary['errors_file']}",
+            file=sys.stderr,
+        )
         return 5
     return 0
 
@@ -175,10 +216,15 @@ def cmd_finetune(args: argparse.Namespace) -> int:
     command = shlex.join(["nlp", "finetune", "--config", args.config, *flags, *overrides])
     result = run_finetune(config, resume=args.resume, overwrite=args.overwrite, command=command)
     if result["rank"] == 0:
-        metrics = ", ".join(f"{k} {v:.4g}" for k, v in result["metrics"].items()
-                            if isinstance(v, (int, float)) and not k.endswith(("runtime", "per_second", "epoch")))
-        print(f"finetune: {config.task} model written to {result['output_dir']}"
-              f"{f' ({metrics})' if metrics else ''}", file=sys.stderr)
+        metrics = ", ".join(
+            f"{k} {v:.4g}"
+            for k, v in result["metrics"].items()
+            if isinstance(v, (int, float)) and not k.endswith(("runtime", "per_second", "epoch"))
+        )
+        print(
+            f"finetune: {config.task} model written to {result['output_dir']}{f' ({metrics})' if metrics else ''}",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -189,8 +235,10 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from nlp.evaluate.run import run_evaluate
 
     result = run_evaluate(config, args.input, args.output)
-    print(f"evaluate: {result['records']} records; metrics {result['metrics_file']}, report {result['report_file']}",
-          file=sys.stderr)
+    print(
+        f"evaluate: {result['records']} records; metrics {result['metrics_file']}, report {result['report_file']}",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -202,7 +250,9 @@ def cmd_summarize(args: argparse.Namespace) -> int:
     record_id, text = read_text(args, stdin="-" in others)
     if not args.json:
         if not config.summarizer.enabled:
-            raise ConfigError("summarize: summarizer.enabled is false; use --json for the topic and stance, or enable it")
+            raise ConfigError(
+                "summarize: summarizer.enabled is false; use --json for the topic and stance, or enable it"
+            )
         # Only the summary text is printed, so topic and stance are not computed.
         config.topic.enabled = config.stance.enabled = False
     quiet_libraries()

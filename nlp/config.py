@@ -16,6 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from nlp.errors import ConfigError
+from nlp.labels import DEFAULT_CUT_POINTS, TOPIC_LABELS
 
 EMBEDDED = "embedded"
 _COMMIT_SHA = re.compile(r"^[0-9a-f]{40}$")
@@ -26,7 +27,7 @@ class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
 
-class Runtime(Section):
+class RuntimeConfig(Section):
     device: str = "auto"
     dtype: Literal["auto", "float32", "bfloat16", "float16"] = "auto"
     seed: int = 0
@@ -39,7 +40,7 @@ class Runtime(Section):
         return value
 
 
-class ModelSource(Section):
+class ModelConfig(Section):
     """Where a component's weights come from, and what the loader may run to get them."""
 
     model: str = EMBEDDED
@@ -48,7 +49,7 @@ class ModelSource(Section):
     allow_pickle: bool = False
 
     @model_validator(mode="after")
-    def _remote_code_needs_pinned_revision(self) -> ModelSource:
+    def _remote_code_needs_pinned_revision(self) -> ModelConfig:
         if not self.trust_remote_code or Path(self.model).is_dir():
             return self
         if self.revision is None or not _COMMIT_SHA.match(self.revision):
@@ -59,7 +60,7 @@ class ModelSource(Section):
         return self
 
 
-class Generation(Section):
+class GenerationConfig(Section):
     """Arguments for `generate()`; a key left null keeps the checkpoint's generation_config."""
 
     num_beams: int | None = Field(None, ge=1)
@@ -78,30 +79,48 @@ class Generation(Section):
         return {key: value for key, value in self.model_dump().items() if value is not None}
 
 
-class Summarizer(ModelSource):
+class SummarizerConfig(ModelConfig):
     enabled: bool = True
     long_input: Literal["chunk", "truncate", "error"] = "chunk"
     max_input_tokens: int | None = Field(None, ge=8)
     max_rounds: int = Field(3, ge=1)
     batch_size: int = Field(8, ge=1)
     max_sentences: int = Field(3, ge=1)
-    generation: Generation = Generation()
+    generation: GenerationConfig = GenerationConfig()
 
 
-DEFAULT_TOPICS = {
-    "security": "This text is about military security: weapons, missiles, nuclear tests, troops or drills.",
-    "diplomacy": "This text is about diplomacy: talks, summits, envoys or relations between governments.",
-    "sanctions": "This text is about sanctions: their enforcement, evasion, or relief.",
-}
+DEFAULT_TOPICS = dict(
+    zip(
+        TOPIC_LABELS,
+        (
+            "This text is about military security: weapons, missiles, nuclear tests, troops or drills.",
+            "This text is about diplomacy: talks, summits, envoys or relations between governments.",
+            "This text is about sanctions: their enforcement, evasion, or relief.",
+        ),
+    )
+)
 DEFAULT_ALIASES = [
-    "North Korea", "North Korean", "North Koreans", "N. Korea", "NK", "DPRK", "Pyongyang",
-    "the North", "Kim Jong Un", "Kim Jong-un", "Kim Yo Jong", "Democratic People's Republic of Korea",
-    "KCNA", "Korean Central News Agency", "Rodong Sinmun", "Workers' Party of Korea",
+    "North Korea",
+    "North Korean",
+    "North Koreans",
+    "N. Korea",
+    "NK",
+    "DPRK",
+    "Pyongyang",
+    "the North",
+    "Kim Jong Un",
+    "Kim Jong-un",
+    "Kim Yo Jong",
+    "Democratic People's Republic of Korea",
+    "KCNA",
+    "Korean Central News Agency",
+    "Rodong Sinmun",
+    "Workers' Party of Korea",
 ]
 BackendName = Literal["auto", "embedded", "nli", "classifier"]
 
 
-class Topic(ModelSource):
+class TopicConfig(ModelConfig):
     enabled: bool = True
     backend: BackendName = "auto"
     labels: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_TOPICS))
@@ -122,7 +141,7 @@ class Topic(ModelSource):
         return labels
 
     @model_validator(mode="after")
-    def _embedded_knows_its_labels(self) -> Topic:
+    def _embedded_knows_its_labels(self) -> TopicConfig:
         if self.model == EMBEDDED and set(self.labels) != set(DEFAULT_TOPICS):
             raise ValueError(
                 f"the embedded head knows the labels {list(DEFAULT_TOPICS)}, the config has "
@@ -131,16 +150,18 @@ class Topic(ModelSource):
         return self
 
 
-class Stance(ModelSource):
+class StanceConfig(ModelConfig):
     enabled: bool = True
     backend: BackendName = "auto"
     target: str = Field("North Korea", min_length=1)
     aliases: list[str] = Field(default_factory=lambda: list(DEFAULT_ALIASES))
-    hypotheses: dict[Literal["supportive", "critical"], str] = Field(default_factory=lambda: {
-        "supportive": "This text is supportive of {target}.",
-        "critical": "This text is critical of {target}.",
-    })
-    cut_points: tuple[float, float] = (-0.25, 0.25)
+    hypotheses: dict[Literal["supportive", "critical"], str] = Field(
+        default_factory=lambda: {
+            "supportive": "This text is supportive of {target}.",
+            "critical": "This text is critical of {target}.",
+        }
+    )
+    cut_points: tuple[float, float] = DEFAULT_CUT_POINTS
     evidence: int = Field(3, ge=0)
     batch_size: int = Field(16, ge=1)
 
@@ -148,7 +169,9 @@ class Stance(ModelSource):
     @classmethod
     def _check_cut_points(cls, value: tuple[float, float]) -> tuple[float, float]:
         if not -1 <= value[0] < value[1] <= 1:
-            raise ValueError("need [low, high] with -1 <= low < high <= 1 (critical < low <= neutral <= high < supportive)")
+            raise ValueError(
+                "need [low, high] with -1 <= low < high <= 1 (critical < low <= neutral <= high < supportive)"
+            )
         return value
 
     @field_validator("hypotheses")
@@ -164,7 +187,7 @@ class Stance(ModelSource):
         return list(dict.fromkeys([self.target, *self.aliases]))
 
 
-class Infer(Section):
+class InferConfig(Section):
     text_field: str = Field("text", min_length=1)
     id_field: str = Field("id", min_length=1)
     carry: list[str] = Field(default_factory=list)
@@ -181,7 +204,7 @@ class Infer(Section):
     ray_cpus_per_actor: float = Field(1.0, gt=0)
 
 
-class Evaluate(Section):
+class EvaluateConfig(Section):
     """Where `nlp evaluate` finds each record's text and gold labels in a labeled JSONL file."""
 
     text_field: str = Field("text", min_length=1)
@@ -193,16 +216,17 @@ class Evaluate(Section):
 
 
 class Config(Section):
-    runtime: Runtime = Runtime()
-    summarizer: Summarizer = Summarizer()
-    topic: Topic = Topic()
-    stance: Stance = Stance()
-    infer: Infer = Infer()
-    evaluate: Evaluate = Evaluate()
+    runtime: RuntimeConfig = RuntimeConfig()
+    summarizer: SummarizerConfig = SummarizerConfig()
+    topic: TopicConfig = TopicConfig()
+    stance: StanceConfig = StanceConfig()
+    infer: InferConfig = InferConfig()
+    evaluate: EvaluateConfig = EvaluateConfig()
 
 
 # ---------------------------------------------------------------------------------------------
 # Loading
+
 
 def shipped_configs() -> dict[str, Path]:
     """The YAML files that ship with the toolkit, by name (`default`, `hub`, ...)."""
@@ -278,8 +302,12 @@ def apply_overrides(data: dict[str, Any], overrides: list[str] | tuple[str, ...]
     return applied
 
 
-def validate(data: dict[str, Any], source: str = "<config>", override_paths: dict[str, str] | None = None,
-             schema: type[BaseModel] = Config) -> Any:
+def validate(
+    data: dict[str, Any],
+    source: str = "<config>",
+    override_paths: dict[str, str] | None = None,
+    schema: type[BaseModel] = Config,
+) -> Any:
     """`data` as a `schema` instance (default: the inference `Config`), or one ConfigError line."""
     try:
         return schema.model_validate(data)
@@ -287,8 +315,9 @@ def validate(data: dict[str, Any], source: str = "<config>", override_paths: dic
         raise ConfigError(describe_error(exc.errors()[0], source, override_paths or {}, schema)) from None
 
 
-def describe_error(error: dict[str, Any], source: str, override_paths: dict[str, str],
-                   schema: type[BaseModel] = Config) -> str:
+def describe_error(
+    error: dict[str, Any], source: str, override_paths: dict[str, str], schema: type[BaseModel] = Config
+) -> str:
     """One line: where, which key, what was found, what is allowed."""
     loc = [str(part) for part in error["loc"]]
     path = ".".join(loc)

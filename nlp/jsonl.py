@@ -42,8 +42,13 @@ class _Rejected(Exception):
         self.code, self.message, self.id = code, message, id
 
 
-def read_lines(stream: BinaryIO, text_field: str = "text", id_field: str = "id",
-               max_line_bytes: int = 1_000_000, max_depth: int = 64) -> Iterator[InputLine]:
+def read_lines(
+    stream: BinaryIO,
+    text_field: str = "text",
+    id_field: str = "id",
+    max_line_bytes: int = 1_000_000,
+    max_depth: int = 64,
+) -> Iterator[InputLine]:
     """One `InputLine` per non-blank line of `stream`, in order; blank lines still count as lines.
 
     Ids must be unique: the first line with an id owns it (even if that line is an error record,
@@ -56,16 +61,23 @@ def read_lines(stream: BinaryIO, text_field: str = "text", id_field: str = "id",
             continue
         try:
             if too_long:
-                raise _Rejected("line_too_long", f"line is longer than {max_line_bytes} bytes; shorten "
-                                "the record or raise infer.max_line_bytes")
+                raise _Rejected(
+                    "line_too_long",
+                    f"line is longer than {max_line_bytes} bytes; shorten the record or raise infer.max_line_bytes",
+                )
             value = _parse(_decode(content, terminated), max_depth, terminated)
             checked = _check_record(value, number, text_field, id_field, seen)
             if b"\\ud" in content.lower():  # a surrogate escape somewhere: can every field be written?
                 _check_writable(value, checked.id)
             yield checked
         except _Rejected as rejected:
-            error = {"line": number, "id": rejected.id, "code": rejected.code,
-                     "message": rejected.message, "excerpt": _excerpt(content)}
+            error = {
+                "line": number,
+                "id": rejected.id,
+                "code": rejected.code,
+                "message": rejected.message,
+                "excerpt": _excerpt(content),
+            }
             yield InputLine(number, rejected.id, None, None, error)
 
 
@@ -83,17 +95,17 @@ def _physical_lines(stream: BinaryIO, max_line_bytes: int) -> Iterator[tuple[int
             return
         number += 1
         if number == 1 and chunk.startswith(_BOM):
-            chunk = chunk[len(_BOM):]
+            chunk = chunk[len(_BOM) :]
         terminated = chunk.endswith(b"\n")
         if not terminated and len(chunk) >= limit:
             terminated = _discard_rest(stream, limit, number)
-            yield number, chunk[:_EXCERPT_CHARS * 4], True, terminated
+            yield number, chunk[: _EXCERPT_CHARS * 4], True, terminated
             continue
         content = chunk[:-1] if terminated else chunk
         if content.endswith(b"\r"):
             content = content[:-1]
         too_long = len(content) > max_line_bytes
-        yield number, content[:_EXCERPT_CHARS * 4] if too_long else content, too_long, terminated
+        yield number, content[: _EXCERPT_CHARS * 4] if too_long else content, too_long, terminated
 
 
 def _readline(stream: BinaryIO, size: int, number: int) -> bytes:
@@ -101,8 +113,9 @@ def _readline(stream: BinaryIO, size: int, number: int) -> bytes:
         return stream.readline(size)
     except (OSError, EOFError) as exc:
         # A corrupt or truncated .gz fails here, not at open.
-        raise InputError(f"input line {number}: cannot read the input ({exc}); check the file "
-                         "is complete (gzip -t for .gz)") from exc
+        raise InputError(
+            f"input line {number}: cannot read the input ({exc}); check the file is complete (gzip -t for .gz)"
+        ) from exc
 
 
 def _discard_rest(stream: BinaryIO, limit: int, number: int) -> bool:
@@ -115,7 +128,7 @@ def _discard_rest(stream: BinaryIO, limit: int, number: int) -> bool:
 
 def _excerpt(content: bytes) -> str:
     """The first 80 characters of the line; 4 bytes per character is the most UTF-8 needs."""
-    return content[:_EXCERPT_CHARS * 4].decode("utf-8", errors="replace")[:_EXCERPT_CHARS]
+    return content[: _EXCERPT_CHARS * 4].decode("utf-8", errors="replace")[:_EXCERPT_CHARS]
 
 
 def _decode(content: bytes, terminated: bool) -> str:
@@ -124,13 +137,19 @@ def _decode(content: bytes, terminated: bool) -> str:
     except UnicodeDecodeError as exc:
         if not terminated:
             raise _torn() from None
-        raise _Rejected("invalid_utf8", f"bytes at offset {exc.start} are not valid UTF-8 ({exc.reason}); "
-                        "re-encode the input as UTF-8 (e.g. iconv -t utf-8)") from None
+        raise _Rejected(
+            "invalid_utf8",
+            f"bytes at offset {exc.start} are not valid UTF-8 ({exc.reason}); "
+            "re-encode the input as UTF-8 (e.g. iconv -t utf-8)",
+        ) from None
 
 
 def _torn() -> _Rejected:
-    return _Rejected("torn_line", "the last line has no trailing newline and is not valid JSON (a write "
-                     "cut short); complete or remove the last line")
+    return _Rejected(
+        "torn_line",
+        "the last line has no trailing newline and is not valid JSON (a write "
+        "cut short); complete or remove the last line",
+    )
 
 
 def _parse(text: str, max_depth: int, terminated: bool) -> Any:
@@ -142,8 +161,9 @@ def _parse(text: str, max_depth: int, terminated: bool) -> Any:
     except json.JSONDecodeError as exc:
         if not terminated:
             raise _torn() from None
-        raise _Rejected("invalid_json", f"invalid JSON: {exc.msg} at column {exc.colno}; "
-                        "make the line one complete JSON object") from None
+        raise _Rejected(
+            "invalid_json", f"invalid JSON: {exc.msg} at column {exc.colno}; make the line one complete JSON object"
+        ) from None
     except _Rejected:
         raise
     except ValueError as exc:  # e.g. an integer with more than 4300 digits
@@ -155,21 +175,25 @@ def _parse(text: str, max_depth: int, terminated: bool) -> Any:
 
 
 def _reject_constant(token: str) -> Any:
-    raise _Rejected("nan_or_infinity", f"the JSON contains {token}, which is not standard JSON; "
-                    "write null or a finite number instead")
+    raise _Rejected(
+        "nan_or_infinity",
+        f"the JSON contains {token}, which is not standard JSON; write null or a finite number instead",
+    )
 
 
 def _finite_float(token: str) -> float:
     number = float(token)
     if not math.isfinite(number):
-        raise _Rejected("nan_or_infinity", f"the number {token[:40]} overflows to infinity; "
-                        "write a finite number or null instead")
+        raise _Rejected(
+            "nan_or_infinity", f"the number {token[:40]} overflows to infinity; write a finite number or null instead"
+        )
     return number
 
 
 def _too_deep(max_depth: int) -> _Rejected:
-    return _Rejected("too_deep", f"JSON nesting is deeper than {max_depth} levels; flatten the record "
-                     "or raise infer.max_depth")
+    return _Rejected(
+        "too_deep", f"JSON nesting is deeper than {max_depth} levels; flatten the record or raise infer.max_depth"
+    )
 
 
 def _deeper_than(value: Any, max_depth: int) -> bool:
@@ -186,13 +210,18 @@ def _deeper_than(value: Any, max_depth: int) -> bool:
 
 def _check_record(value: Any, number: int, text_field: str, id_field: str, seen: set[bytes]) -> InputLine:
     if not isinstance(value, dict):
-        raise _Rejected("not_an_object", f"expected a JSON object, found {_kind(value)}; write each line "
-                        f'as {{"{text_field}": "..."}}')
+        raise _Rejected(
+            "not_an_object",
+            f'expected a JSON object, found {_kind(value)}; write each line as {{"{text_field}": "..."}}',
+        )
     record_id = _record_id(value, id_field, number)
     digest = _digest(record_id)
     if digest in seen:
-        raise _Rejected("duplicate_id", f"{id_field} {record_id!r} already appeared earlier in this input; "
-                        "give each record a unique id", record_id)
+        raise _Rejected(
+            "duplicate_id",
+            f"{id_field} {record_id!r} already appeared earlier in this input; give each record a unique id",
+            record_id,
+        )
     seen.add(digest)
     text = _record_text(value, text_field, record_id)
     return InputLine(number, record_id, text, value, None)
@@ -204,8 +233,11 @@ def _record_id(record: dict, id_field: str, number: int) -> str | int:
     value = record[id_field]
     if isinstance(value, bool) or not isinstance(value, (str, int)) or value == "":
         found = '""' if value == "" else f"{_kind(value)} {json.dumps(value)[:40]}"
-        raise _Rejected("bad_id", f'field "{id_field}" must be a non-empty string or an integer, found '
-                        f"{found}; fix it, or drop the field to use the line number")
+        raise _Rejected(
+            "bad_id",
+            f'field "{id_field}" must be a non-empty string or an integer, found '
+            f"{found}; fix it, or drop the field to use the line number",
+        )
     if isinstance(value, str) and (index := _surrogate_at(value)) is not None:
         # An id that cannot be written as UTF-8 cannot go into the error record either.
         raise _Rejected("lone_surrogate", _surrogate_message(id_field, index))
@@ -214,15 +246,22 @@ def _record_id(record: dict, id_field: str, number: int) -> str | int:
 
 def _record_text(record: dict, text_field: str, record_id: str | int) -> str:
     if text_field not in record:
-        raise _Rejected("missing_text", f'field "{text_field}" is missing; add it, or point '
-                        "infer.text_field at the field holding the text", record_id)
+        raise _Rejected(
+            "missing_text",
+            f'field "{text_field}" is missing; add it, or point infer.text_field at the field holding the text',
+            record_id,
+        )
     text = record[text_field]
     if not isinstance(text, str):
-        raise _Rejected("text_not_string", f'field "{text_field}" must be a string, found '
-                        f"{_kind(text)}; write the text as a JSON string", record_id)
+        raise _Rejected(
+            "text_not_string",
+            f'field "{text_field}" must be a string, found {_kind(text)}; write the text as a JSON string',
+            record_id,
+        )
     if not text.strip():
-        raise _Rejected("empty_text", f'field "{text_field}" is empty or whitespace only; fill it in '
-                        "or drop the line", record_id)
+        raise _Rejected(
+            "empty_text", f'field "{text_field}" is empty or whitespace only; fill it in or drop the line', record_id
+        )
     if (index := _surrogate_at(text)) is not None:
         raise _Rejected("lone_surrogate", _surrogate_message(text_field, index), record_id)
     return text
@@ -233,8 +272,12 @@ def _check_writable(record: dict, record_id: str | int) -> None:
     try:
         json.dumps(record, ensure_ascii=False).encode("utf-8")
     except UnicodeEncodeError:
-        raise _Rejected("lone_surrogate", "a field contains a lone UTF-16 surrogate, which cannot be written "
-                        "as UTF-8; fix the \\uXXXX escape (surrogates must come in pairs)", record_id) from None
+        raise _Rejected(
+            "lone_surrogate",
+            "a field contains a lone UTF-16 surrogate, which cannot be written "
+            "as UTF-8; fix the \\uXXXX escape (surrogates must come in pairs)",
+            record_id,
+        ) from None
 
 
 def _surrogate_at(text: str) -> int | None:
@@ -247,8 +290,10 @@ def _surrogate_at(text: str) -> int | None:
 
 
 def _surrogate_message(field: str, index: int) -> str:
-    return (f'field "{field}" contains a lone UTF-16 surrogate at character {index}, which cannot be '
-            "written as UTF-8; fix the \\uXXXX escape (surrogates must come in pairs)")
+    return (
+        f'field "{field}" contains a lone UTF-16 surrogate at character {index}, which cannot be '
+        "written as UTF-8; fix the \\uXXXX escape (surrogates must come in pairs)"
+    )
 
 
 def _digest(record_id: str | int) -> bytes:
@@ -258,8 +303,15 @@ def _digest(record_id: str | int) -> bytes:
 
 
 def _kind(value: Any) -> str:
-    names = {dict: "an object", list: "an array", str: "a string", bool: "a boolean",
-             int: "an integer", float: "a number", type(None): "null"}
+    names = {
+        dict: "an object",
+        list: "an array",
+        str: "a string",
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+        type(None): "null",
+    }
     return names.get(type(value), type(value).__name__)
 
 

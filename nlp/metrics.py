@@ -25,14 +25,21 @@ def classification_metrics(gold: list[str], predicted: list[str], labels: list[s
 
     _check_lengths(gold, predicted)
     precision, recall, f1, support = precision_recall_fscore_support(
-        gold, predicted, labels=labels, average=None, zero_division=0)
+        gold, predicted, labels=labels, average=None, zero_division=0
+    )
     matrix = confusion_matrix(gold, predicted, labels=labels)
     return {
         "accuracy": float(accuracy_score(gold, predicted)),
         "macro_f1": float(np.mean(f1)),
-        "per_class": {label: {"precision": float(precision[i]), "recall": float(recall[i]),
-                              "f1": float(f1[i]), "support": int(support[i])}
-                      for i, label in enumerate(labels)},
+        "per_class": {
+            label: {
+                "precision": float(precision[i]),
+                "recall": float(recall[i]),
+                "f1": float(f1[i]),
+                "support": int(support[i]),
+            }
+            for i, label in enumerate(labels)
+        },
         "confusion": {"labels": list(labels), "matrix": matrix.tolist()},
     }
 

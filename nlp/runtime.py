@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from nlp.config import Runtime as RuntimeConfig
+from nlp.config import RuntimeConfig
 from nlp.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -64,9 +64,13 @@ def resolve_dtype(name: str, device: torch.device) -> torch.dtype:
             return torch.bfloat16
         return torch.float32
     if name == "float16" and device.type == "cpu":
-        raise ConfigError("runtime.dtype: float16 was requested on the CPU, which does not run it well; use float32 or bfloat16")
+        raise ConfigError(
+            "runtime.dtype: float16 was requested on the CPU, which does not run it well; use float32 or bfloat16"
+        )
     if name == "bfloat16" and device.type == "cuda" and not torch.cuda.is_bf16_supported():
-        raise ConfigError("runtime.dtype: bfloat16 was requested but this GPU does not support it; use float16 or float32")
+        raise ConfigError(
+            "runtime.dtype: bfloat16 was requested but this GPU does not support it; use float16 or float32"
+        )
     return _DTYPES[name]
 
 

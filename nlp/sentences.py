@@ -13,10 +13,57 @@ import re
 from typing import Any, NamedTuple
 
 _ABBREVIATIONS = {
-    "mr", "mrs", "ms", "dr", "prof", "gen", "lt", "col", "maj", "capt", "cmdr", "adm", "sgt",
-    "rep", "sen", "gov", "pres", "amb", "st", "jr", "sr", "no", "vs", "etc", "inc", "corp",
-    "co", "ltd", "dept", "est", "approx", "fig", "jan", "feb", "mar", "apr", "jun", "jul", "aug",
-    "sep", "sept", "oct", "nov", "dec", "u.s", "u.n", "u.k", "e.g", "i.e", "a.m", "p.m",
+    "mr",
+    "mrs",
+    "ms",
+    "dr",
+    "prof",
+    "gen",
+    "lt",
+    "col",
+    "maj",
+    "capt",
+    "cmdr",
+    "adm",
+    "sgt",
+    "rep",
+    "sen",
+    "gov",
+    "pres",
+    "amb",
+    "st",
+    "jr",
+    "sr",
+    "no",
+    "vs",
+    "etc",
+    "inc",
+    "corp",
+    "co",
+    "ltd",
+    "dept",
+    "est",
+    "approx",
+    "fig",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+    "u.s",
+    "u.n",
+    "u.k",
+    "e.g",
+    "i.e",
+    "a.m",
+    "p.m",
 }
 _BOUNDARY = re.compile(r"[.!?]+[\"'\u201d\u2019)\]]*(?=\s+[\"'\u201c\u2018(\[]?[A-Z0-9])")
 _PARAGRAPH = re.compile(r"\n\s*\n")
@@ -47,7 +94,7 @@ def _split(text: str) -> list[Sentence]:
     for para_start, para_end in _paragraphs(text):
         start = para_start
         for match in _BOUNDARY.finditer(text, para_start, para_end):
-            if _is_abbreviation(text[start:match.end()]):
+            if _is_abbreviation(text[start : match.end()]):
                 continue
             _append(sentences, text, start, match.end())
             start = match.end()
@@ -108,9 +155,13 @@ def pack_sentences(text: str, tokenizer: Any, budget: int) -> list[str]:
         chunks.append(" ".join(current))
     # Joined sentences can tokenize slightly longer than their parts did alone.
     return [
-        part for chunk in chunks
-        for part in ([chunk] if count_tokens(tokenizer, chunk) <= budget
-                     else [p for p, _ in split_tokens(chunk, tokenizer, budget)])
+        part
+        for chunk in chunks
+        for part in (
+            [chunk]
+            if count_tokens(tokenizer, chunk) <= budget
+            else [p for p, _ in split_tokens(chunk, tokenizer, budget)]
+        )
     ]
 
 
@@ -118,5 +169,5 @@ def split_tokens(text: str, tokenizer: Any, budget: int) -> list[tuple[str, int]
     """Token windows of `text` (sliced at token offsets) with their sizes, under the budget."""
     offsets = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)["offset_mapping"]
     step = max(1, budget - 2)
-    windows = [offsets[first:first + step] for first in range(0, len(offsets), step)]
-    return [(text[window[0][0]:window[-1][1]], len(window)) for window in windows]
+    windows = [offsets[first : first + step] for first in range(0, len(offsets), step)]
+    return [(text[window[0][0] : window[-1][1]], len(window)) for window in windows]

@@ -5,7 +5,8 @@ import subprocess
 import sys
 
 import pytest
-from conftest import CORPUS, NLP, REPO, long_text
+
+from helpers import CORPUS, NLP, REPO, long_text
 
 ARTICLE = REPO / "data" / "examples" / "article.txt"
 
@@ -25,8 +26,9 @@ def assert_one_line_error(result, code: int, *fragments: str) -> None:
 
 @pytest.mark.parametrize("args", [["--help"], ["summarize", "--help"], ["check", "--help"]])
 def test_help_is_fast_and_does_not_import_torch(args):
-    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "nlp", *args],
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "nlp", *args], capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0
     assert "usage: nlp" in result.stdout
     imported = {line.split("|")[-1].strip().split(".")[0] for line in result.stderr.splitlines() if "|" in line}
@@ -51,8 +53,15 @@ def test_offline_default_summarizes_the_example_article():
 
 
 def test_local_seq2seq_gives_an_abstractive_record(tiny_bart):
-    result = nlp("summarize", "--json", "--text", long_text(12), f"summarizer.model={tiny_bart}",
-                 "topic.enabled=false", "stance.enabled=false")
+    result = nlp(
+        "summarize",
+        "--json",
+        "--text",
+        long_text(12),
+        f"summarizer.model={tiny_bart}",
+        "topic.enabled=false",
+        "stance.enabled=false",
+    )
     assert result.returncode == 0, result.stderr
     record = json.loads(result.stdout)
     assert record["id"] == "text"
@@ -64,8 +73,15 @@ def test_local_seq2seq_gives_an_abstractive_record(tiny_bart):
 
 
 def test_json_record_has_summary_topic_and_stance(tiny_bart, tiny_nli):
-    result = nlp("summarize", "--json", "--text", CORPUS[4], f"summarizer.model={tiny_bart}",
-                 f"topic.model={tiny_nli}", f"stance.model={tiny_nli}")
+    result = nlp(
+        "summarize",
+        "--json",
+        "--text",
+        CORPUS[4],
+        f"summarizer.model={tiny_bart}",
+        f"topic.model={tiny_nli}",
+        f"stance.model={tiny_nli}",
+    )
     assert result.returncode == 0, result.stderr
     record = json.loads(result.stdout)
     assert set(record) == {"id", "summary", "topic", "stance"}
@@ -84,15 +100,26 @@ def test_stdin_input(tiny_bart, dash):
 
 
 def test_script_wrapper_behaves_like_the_command(tiny_bart):
-    args = ["--json", "--text", CORPUS[1], f"summarizer.model={tiny_bart}", "topic.enabled=false", "stance.enabled=false"]
-    script = subprocess.run([sys.executable, "scripts/summarize.py", *args], capture_output=True, text=True, cwd=REPO, timeout=120)
+    args = [
+        "--json",
+        "--text",
+        CORPUS[1],
+        f"summarizer.model={tiny_bart}",
+        "topic.enabled=false",
+        "stance.enabled=false",
+    ]
+    script = subprocess.run(
+        [sys.executable, "scripts/summarize.py", *args], capture_output=True, text=True, cwd=REPO, timeout=120
+    )
     assert script.returncode == 0, script.stderr
     assert script.stdout == nlp("summarize", *args).stdout
 
 
 def test_unknown_key_exits_2_with_suggestion():
     result = nlp("summarize", "--text", "x", "summarizer.generation.num_beam=3")
-    assert_one_line_error(result, 2, "unknown key 'summarizer.generation.num_beam'", "did you mean 'summarizer.generation.num_beams'")
+    assert_one_line_error(
+        result, 2, "unknown key 'summarizer.generation.num_beam'", "did you mean 'summarizer.generation.num_beams'"
+    )
 
 
 def test_bad_type_exits_2(tmp_path):
@@ -117,10 +144,13 @@ def test_debug_shows_the_traceback():
     assert result.returncode != 0 and "Traceback" in result.stderr
 
 
-@pytest.mark.parametrize("args,fragment", [
-    (["--file", "no/such/file.txt"], "--file no/such/file.txt: no such file"),
-    (["--text", "   "], "the text is empty"),
-])
+@pytest.mark.parametrize(
+    "args,fragment",
+    [
+        (["--file", "no/such/file.txt"], "--file no/such/file.txt: no such file"),
+        (["--text", "   "], "the text is empty"),
+    ],
+)
 def test_input_errors_exit_3(args, fragment):
     assert_one_line_error(nlp("summarize", *args), 3, fragment)
 

@@ -75,7 +75,9 @@ def test_unknown_section(tmp_path):
 
 
 def test_wrong_value_names_the_allowed_ones():
-    with pytest.raises(ConfigError, match=r"summarizer.long_input: Input should be 'chunk', 'truncate' or 'error' \(found 'chunks'\)"):
+    with pytest.raises(
+        ConfigError, match=r"summarizer.long_input: Input should be 'chunk', 'truncate' or 'error' \(found 'chunks'\)"
+    ):
         load_config(None, ["summarizer.long_input=chunks"])
 
 

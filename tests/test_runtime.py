@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from nlp.config import Runtime as RuntimeConfig
+from nlp.config import RuntimeConfig
 from nlp.errors import ConfigError
 from nlp.runtime import resolve_runtime
 

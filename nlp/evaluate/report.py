@@ -43,8 +43,9 @@ def write_outputs(metrics: dict, rows: list[dict], out: Path, report_format: str
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise InputError(f"--output {out}: cannot create the folder ({exc.strerror or exc}); "
-                         "give a writable folder path") from None
+        raise InputError(
+            f"--output {out}: cannot create the folder ({exc.strerror or exc}); give a writable folder path"
+        ) from None
     metrics_file, predictions_file = out / "metrics.json", out / "predictions.jsonl"
     metrics_file.write_text(json.dumps(metrics, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     predictions_file.write_text("".join(dumps(row) for row in rows), encoding="utf-8")
@@ -55,8 +56,12 @@ def write_outputs(metrics: dict, rows: list[dict], out: Path, report_format: str
             (out / stale).unlink(missing_ok=True)
     blocks = report_blocks(metrics, images)
     report.write_text(render_html(blocks) if report_format == "html" else render_markdown(blocks), encoding="utf-8")
-    return {"metrics": metrics_file, "predictions": predictions_file, "report": report,
-            **{name: out / name for name in images}}
+    return {
+        "metrics": metrics_file,
+        "predictions": predictions_file,
+        "report": report,
+        **{name: out / name for name in images},
+    }
 
 
 def prediction_rows(items: list, predictions: list[dict]) -> list[dict]:
@@ -79,6 +84,7 @@ def prediction_rows(items: list, predictions: list[dict]) -> list[dict]:
 # ---------------------------------------------------------------------------------------------
 # Plots
 
+
 def classification_panels(metrics: dict) -> list[tuple[str, dict]]:
     """(title, classification metrics) for each classification that was scored: topic, stance classes."""
     panels = [("topic (primary label)", metrics["topic"])] if "topic" in metrics else []
@@ -97,8 +103,13 @@ def write_plots(metrics: dict, rows: list[dict], out: Path) -> list[str]:
         plot_confusion(Figure(figsize=(5 * len(panels), 4.2)), panels).savefig(out / "confusion_matrix.png", dpi=100)
         plot_f1(Figure(figsize=(5 * len(panels), 3.8)), panels).savefig(out / "per_class_f1.png", dpi=100)
         written += ["confusion_matrix.png", "per_class_f1.png"]
-    pairs = [(r["gold"]["stance"], r["predicted"]["stance"]["score"]) for r in rows if "stance" in r["predicted"]
-             and isinstance(r["gold"]["stance"], float) and r["predicted"]["stance"]["score"] is not None]
+    pairs = [
+        (r["gold"]["stance"], r["predicted"]["stance"]["score"])
+        for r in rows
+        if "stance" in r["predicted"]
+        and isinstance(r["gold"]["stance"], float)
+        and r["predicted"]["stance"]["score"] is not None
+    ]
     if pairs:
         plot_scatter(Figure(figsize=(4.8, 4.5)), pairs, metrics["stance"]).savefig(out / "stance_scatter.png", dpi=100)
         written.append("stance_scatter.png")
@@ -166,8 +177,12 @@ def plot_rouge(fig: Figure, summary: dict) -> Figure:
     ax = fig.add_subplot(1, 1, 1)
     keys = ["rouge1", "rouge2", "rougeL"]
     for offset, system in ((-0.2, "model"), (0.2, "lead-3")):
-        bars = ax.bar([i + offset for i in range(3)], [summary[system][k] for k in keys], width=0.4,
-                      label=f"{system} ({summary['method']})" if system == "model" else "lead-3 baseline")
+        bars = ax.bar(
+            [i + offset for i in range(3)],
+            [summary[system][k] for k in keys],
+            width=0.4,
+            label=f"{system} ({summary['method']})" if system == "model" else "lead-3 baseline",
+        )
         ax.bar_label(bars, fmt="%.2f")
     ax.set_xticks(range(3), ["ROUGE-1", "ROUGE-2", "ROUGE-L"])
     ax.set_ylim(0, 1.1)
@@ -181,6 +196,7 @@ def plot_rouge(fig: Figure, summary: dict) -> Figure:
 # ---------------------------------------------------------------------------------------------
 # Report: a list of blocks, rendered as Markdown or HTML
 
+
 def number(value: float | None) -> str:
     """A metric for a table: 3 decimals, or n/a where it is undefined."""
     return "n/a" if value is None else f"{value:.3f}"
@@ -189,47 +205,101 @@ def number(value: float | None) -> str:
 def classification_blocks(result: dict) -> list[tuple]:
     """Summary, per-class and confusion tables of one classification result."""
     labels = result["confusion"]["labels"]
-    per_class = [[label, *(number(result["per_class"][label][k]) for k in ("precision", "recall", "f1")),
-                  str(result["per_class"][label]["support"])] for label in labels]
+    per_class = [
+        [
+            label,
+            *(number(result["per_class"][label][k]) for k in ("precision", "recall", "f1")),
+            str(result["per_class"][label]["support"]),
+        ]
+        for label in labels
+    ]
     confusion = [[label, *map(str, row)] for label, row in zip(labels, result["confusion"]["matrix"])]
-    return [("table", ["metric", "value"], [["accuracy", number(result["accuracy"])],
-                                            ["macro-F1", number(result["macro_f1"])], ["n", str(result["n"])]]),
-            ("table", ["class", "precision", "recall", "F1", "support"], per_class),
-            ("p", "Confusion matrix (rows: gold, columns: predicted):"),
-            ("table", ["gold \\ predicted", *labels], confusion)]
+    return [
+        (
+            "table",
+            ["metric", "value"],
+            [
+                ["accuracy", number(result["accuracy"])],
+                ["macro-F1", number(result["macro_f1"])],
+                ["n", str(result["n"])],
+            ],
+        ),
+        ("table", ["class", "precision", "recall", "F1", "support"], per_class),
+        ("p", "Confusion matrix (rows: gold, columns: predicted):"),
+        ("table", ["gold \\ predicted", *labels], confusion),
+    ]
 
 
 def report_blocks(metrics: dict, images: list[str]) -> list[tuple]:
     """The report as (kind, ...) blocks: h1, h2, p, table, img, list; rendered to Markdown or HTML."""
-    blocks: list[tuple] = [("h1", "Evaluation report"),
-                           ("p", f"Input `{metrics['input']}`: {metrics['records']} records."),
-                           ("table", ["task", "model", "revision", "backend"],
-                            [[task, m["model"], m["revision"] or "-", m.get("backend", "-")]
-                             for task, m in metrics["models"].items()])]
+    blocks: list[tuple] = [
+        ("h1", "Evaluation report"),
+        ("p", f"Input `{metrics['input']}`: {metrics['records']} records."),
+        (
+            "table",
+            ["task", "model", "revision", "backend"],
+            [[task, m["model"], m["revision"] or "-", m.get("backend", "-")] for task, m in metrics["models"].items()],
+        ),
+    ]
     blocks += [("p", f"Not scored: {task} ({why}).") for task, why in metrics["not_scored"].items()]
     if "topic" in metrics:
         blocks += [("h2", "Topic"), *classification_blocks(metrics["topic"])]
         if "multilabel" in metrics["topic"]:
             multi = metrics["topic"]["multilabel"]
-            blocks.append(("table", ["multi-label", "value"], [["macro-F1", number(multi["macro_f1"])],
-                          ["micro-F1", number(multi["micro_f1"])], ["exact match", number(multi["exact_match"])]]))
+            blocks.append(
+                (
+                    "table",
+                    ["multi-label", "value"],
+                    [
+                        ["macro-F1", number(multi["macro_f1"])],
+                        ["micro-F1", number(multi["micro_f1"])],
+                        ["exact match", number(multi["exact_match"])],
+                    ],
+                )
+            )
     if "stance" in metrics:
         stance = metrics["stance"]
-        blocks += [("h2", "Stance"), ("p", f"{stance['gold']} records with a gold stance: {stance['scored']} "
-                   f"scored, {stance['abstained']} abstained (`not_about_target`, not scored).")]
+        blocks += [
+            ("h2", "Stance"),
+            (
+                "p",
+                f"{stance['gold']} records with a gold stance: {stance['scored']} "
+                f"scored, {stance['abstained']} abstained (`not_about_target`, not scored).",
+            ),
+        ]
         if "score" in stance:
             score = stance["score"]
-            blocks.append(("table", ["score metric", "value"], [["MAE", number(score["mae"])],
-                          ["Spearman", number(score["spearman"])], ["Pearson", number(score["pearson"])],
-                          ["n", str(score["n"])]]))
+            blocks.append(
+                (
+                    "table",
+                    ["score metric", "value"],
+                    [
+                        ["MAE", number(score["mae"])],
+                        ["Spearman", number(score["spearman"])],
+                        ["Pearson", number(score["pearson"])],
+                        ["n", str(score["n"])],
+                    ],
+                )
+            )
         if "class" in stance:
-            blocks += [("p", f"3 classes by cut points {stance['cut_points']}:"), *classification_blocks(stance["class"])]
+            blocks += [
+                ("p", f"3 classes by cut points {stance['cut_points']}:"),
+                *classification_blocks(stance["class"]),
+            ]
     if "summary" in metrics:
         summary = metrics["summary"]
-        blocks += [("h2", "Summaries"), ("p", f"ROUGE F-measures against {summary['n']} reference summaries."),
-                   ("table", ["system", "ROUGE-1", "ROUGE-2", "ROUGE-L"],
-                    [[name, *(number(summary[key][k]) for k in ("rouge1", "rouge2", "rougeL"))]
-                     for name, key in ((f"model ({summary['method']})", "model"), ("lead-3 baseline", "lead-3"))])]
+        blocks += [
+            ("h2", "Summaries"),
+            ("p", f"ROUGE F-measures against {summary['n']} reference summaries."),
+            (
+                "table",
+                ["system", "ROUGE-1", "ROUGE-2", "ROUGE-L"],
+                [
+                    [name, *(number(summary[key][k]) for k in ("rouge1", "rouge2", "rougeL"))]
+                    for name, key in ((f"model ({summary['method']})", "model"), ("lead-3 baseline", "lead-3"))
+                ],
+            ),
+        ]
     if images:
         blocks += [("h2", "Plots"), *(("img", name, name.removesuffix(".png").replace("_", " ")) for name in images)]
     return [*blocks, ("h2", "Metric definitions"), ("list", DEFINITIONS)]
@@ -237,6 +307,7 @@ def report_blocks(metrics: dict, images: list[str]) -> list[tuple]:
 
 def render_markdown(blocks: list[tuple]) -> str:
     """GitHub-flavoured Markdown: pipe tables, images by relative path."""
+
     def cell(text: str) -> str:
         return str(text).replace("|", "\\|")
 
@@ -252,13 +323,18 @@ def render_markdown(blocks: list[tuple]) -> str:
             lines += [f"![{rest[1]}]({rest[0]})", ""]
         else:
             headers, rows = rest
-            lines += ["| " + " | ".join(map(cell, headers)) + " |", "|" + "---|" * len(headers),
-                      *("| " + " | ".join(map(cell, row)) + " |" for row in rows), ""]
+            lines += [
+                "| " + " | ".join(map(cell, headers)) + " |",
+                "|" + "---|" * len(headers),
+                *("| " + " | ".join(map(cell, row)) + " |" for row in rows),
+                "",
+            ]
     return "\n".join(lines)
 
 
 def render_html(blocks: list[tuple]) -> str:
     """One self-contained HTML page (inline CSS); images by relative path."""
+
     def text(value: str) -> str:
         return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(str(value)))
 
@@ -275,8 +351,12 @@ def render_html(blocks: list[tuple]) -> str:
             head = "".join(f"<th>{text(h)}</th>" for h in headers)
             cells = "".join("<tr>" + "".join(f"<td>{text(c)}</td>" for c in row) + "</tr>" for row in rows)
             body.append(f"<table><thead><tr>{head}</tr></thead><tbody>{cells}</tbody></table>")
-    style = ("body{font-family:sans-serif;max-width:60em;margin:2em auto;padding:0 1em}"
-             "table{border-collapse:collapse;margin:1em 0}th,td{border:1px solid #bbb;padding:.3em .6em;"
-             "text-align:left}img{max-width:100%}")
-    return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\"><title>Evaluation report</title>"
-            f"<style>{style}</style></head>\n<body>\n" + "\n".join(body) + "\n</body>\n</html>\n")
+    style = (
+        "body{font-family:sans-serif;max-width:60em;margin:2em auto;padding:0 1em}"
+        "table{border-collapse:collapse;margin:1em 0}th,td{border:1px solid #bbb;padding:.3em .6em;"
+        "text-align:left}img{max-width:100%}"
+    )
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head><meta charset="utf-8"><title>Evaluation report</title>'
+        f"<style>{style}</style></head>\n<body>\n" + "\n".join(body) + "\n</body>\n</html>\n"
+    )

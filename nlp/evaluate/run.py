@@ -15,11 +15,11 @@ from pathlib import Path
 from nlp.config import Config
 from nlp.errors import ConfigError, InputError
 from nlp.jsonl import InputLine, open_input, read_lines
+from nlp.labels import GOLD_STANCE_HELP, STANCE_CLASSES, parse_gold_stance, stance_label
 
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 32
-STANCE_CLASSES = ["critical", "neutral", "supportive"]
 _EVAL_PACKAGES = {"matplotlib": "matplotlib", "rouge_score": "rouge-score", "sklearn": "scikit-learn", "scipy": "scipy"}
 _SUFFIXES = (".jsonl.gz", ".jsonl", ".json.gz", ".json", ".gz")
 _SHOWN_LINES = 5
@@ -46,11 +46,21 @@ def run_evaluate(config: Config, input_path: str, output_dir: str | None = None)
     items = read_labeled(input_path, config)
     config, not_scored = tasks_to_run(config, items)
     predictions = predict(config, items)
-    metrics = {"input": str(input_path), "records": len(items), "models": models_used(config),
-               "not_scored": not_scored, **score_tasks(config, items, predictions)}
+    metrics = {
+        "input": str(input_path),
+        "records": len(items),
+        "models": models_used(config),
+        "not_scored": not_scored,
+        **score_tasks(config, items, predictions),
+    }
     files = write_outputs(metrics, prediction_rows(items, predictions), out, config.evaluate.report)
-    return {"records": len(items), "metrics_file": str(files["metrics"]), "report_file": str(files["report"]),
-            "output_dir": str(out), "metrics": metrics}
+    return {
+        "records": len(items),
+        "metrics_file": str(files["metrics"]),
+        "report_file": str(files["report"]),
+        "output_dir": str(out),
+        "metrics": metrics,
+    }
 
 
 def require_eval_packages() -> None:
@@ -62,8 +72,9 @@ def require_eval_packages() -> None:
         except ImportError:
             missing.append(package)
     if missing:
-        raise ConfigError(f"evaluate needs {', '.join(missing)}, which is not installed; "
-                          'run: pip install "peninsula-nlp[eval]"')
+        raise ConfigError(
+            f'evaluate needs {", ".join(missing)}, which is not installed; run: pip install "peninsula-nlp[eval]"'
+        )
 
 
 def default_output_dir(input_path: str) -> Path:
@@ -71,13 +82,15 @@ def default_output_dir(input_path: str) -> Path:
     if input_path == "-":
         raise InputError("evaluate reads stdin only with --output DIR (there is no input name to put it beside)")
     path = Path(input_path)
-    name = next((path.name[: -len(s)] for s in _SUFFIXES if path.name.endswith(s) and len(path.name) > len(s)),
-                path.name)
+    name = next(
+        (path.name[: -len(s)] for s in _SUFFIXES if path.name.endswith(s) and len(path.name) > len(s)), path.name
+    )
     return path.with_name(name + ".evaluation")
 
 
 # ---------------------------------------------------------------------------------------------
 # Reading and validation
+
 
 def read_labeled(input_path: str, config: Config) -> list[Labeled]:
     """Every record of the file, or one InputError naming each kind of problem with counts and lines."""
@@ -87,8 +100,9 @@ def read_labeled(input_path: str, config: Config) -> list[Labeled]:
     items: list[Labeled] = []
     stream = open_input(input_path)
     try:
-        for line in read_lines(stream, fields.text_field, fields.id_field,
-                               config.infer.max_line_bytes, config.infer.max_depth):
+        for line in read_lines(
+            stream, fields.text_field, fields.id_field, config.infer.max_line_bytes, config.infer.max_depth
+        ):
             if line.error is not None:
                 problem, hint = _read_problem(line.error["code"], config)
                 found = [(problem, hint)]
@@ -106,8 +120,10 @@ def read_labeled(input_path: str, config: Config) -> list[Labeled]:
     if problems:
         raise InputError(describe_problems(input_path, problems, hints))
     if not items:
-        raise InputError(f"{input_path}: no records; write one JSON object per line with a "
-                         f'"{fields.text_field}" field and gold labels')
+        raise InputError(
+            f"{input_path}: no records; write one JSON object per line with a "
+            f'"{fields.text_field}" field and gold labels'
+        )
     return items
 
 
@@ -115,10 +131,12 @@ def _read_problem(code: str, config: Config) -> tuple[str, str]:
     """A short name for a reader error code, and the fix where it is not obvious."""
     fields = config.evaluate
     named = {
-        "invalid_json": ("invalid JSON", ""), "torn_line": ("invalid JSON", ""),
+        "invalid_json": ("invalid JSON", ""),
+        "torn_line": ("invalid JSON", ""),
         "not_an_object": ("not a JSON object", ""),
         "missing_text": (f'missing "{fields.text_field}"', "add it, or point evaluate.text_field at the text"),
-        "empty_text": ("empty text", ""), "text_not_string": ("text is not a string", ""),
+        "empty_text": ("empty text", ""),
+        "text_not_string": ("text is not a string", ""),
         "bad_id": (f'bad "{fields.id_field}"', "a non-empty string or an integer"),
         "duplicate_id": ("duplicate id", ""),
         "line_too_long": ("line too long", f"over {config.infer.max_line_bytes} bytes; raise infer.max_line_bytes"),
@@ -153,18 +171,16 @@ def gold_topics(value: object, known: list[str] | None) -> tuple[list[str] | Non
 
 
 def gold_stance(value: object) -> tuple[float | str | None, tuple[str, str] | None]:
-    """A score in [-1, 1] or a class name (lower-cased); None when absent."""
-    allowed = "a number in [-1, 1] or " + ", ".join(STANCE_CLASSES)
+    """A score in [-1, 1] or a class name (`labels.parse_gold_stance`); None when absent."""
     if value is None:
         return None, None
-    if isinstance(value, str):
-        name = value.strip().lower()
-        return (name, None) if name in STANCE_CLASSES else (None, ("unknown stance name", "known: " + allowed))
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None, ("stance is not a number or a name", allowed)
-    if not -1 <= value <= 1:
-        return None, ("stance out of range", allowed)
-    return float(value), None
+    try:
+        return parse_gold_stance(value), None
+    except ValueError as exc:
+        problem = {"out of range": "stance out of range", "unknown stance name": "unknown stance name"}.get(
+            str(exc), "stance is not a number or a name"
+        )
+        return None, (problem, GOLD_STANCE_HELP)
 
 
 def describe_problems(input_path: str, problems: dict[str, list[int]], hints: dict[str, str]) -> str:
@@ -181,11 +197,15 @@ def describe_problems(input_path: str, problems: dict[str, list[int]], hints: di
 # ---------------------------------------------------------------------------------------------
 # Prediction and scoring
 
+
 def tasks_to_run(config: Config, items: list[Labeled]) -> tuple[Config, dict[str, str]]:
     """A config copy with the tasks that have no gold labels switched off, and why each unscored task is."""
     config = config.model_copy(deep=True)
-    gold = {"summarizer": any(i.summary for i in items), "topic": any(i.topics for i in items),
-            "stance": any(i.stance is not None for i in items)}
+    gold = {
+        "summarizer": any(i.summary for i in items),
+        "topic": any(i.topics for i in items),
+        "stance": any(i.stance is not None for i in items),
+    }
     not_scored = {}
     for task, has_gold in gold.items():
         section = getattr(config, task)
@@ -199,9 +219,11 @@ def tasks_to_run(config: Config, items: list[Labeled]) -> tuple[Config, dict[str
         log.info("%s not scored: %s", task, not_scored[task])
     if len(not_scored) == len(gold):
         f = config.evaluate
-        raise InputError(f"nothing to evaluate: no record has gold labels for an enabled task (fields "
-                         f'"{f.topic_field}", "{f.stance_field}", "{f.summary_field}"); add labels, set the '
-                         "evaluate.*_field keys to your field names, or enable the tasks")
+        raise InputError(
+            f"nothing to evaluate: no record has gold labels for an enabled task (fields "
+            f'"{f.topic_field}", "{f.stance_field}", "{f.summary_field}"); add labels, set the '
+            "evaluate.*_field keys to your field names, or enable the tasks"
+        )
     return config, not_scored
 
 
@@ -212,18 +234,10 @@ def predict(config: Config, items: list[Labeled]) -> list[dict]:
     analyzer = Analyzer(config)
     records: list[dict] = []
     for start in range(0, len(items), BATCH_SIZE):
-        batch = items[start:start + BATCH_SIZE]
+        batch = items[start : start + BATCH_SIZE]
         records.extend(analyzer.analyze([i.text for i in batch], ids=[i.id for i in batch]))
         log.info("%d/%d records predicted", len(records), len(items))
     return records
-
-
-def stance_class(value: float | str, cut_points: tuple[float, float]) -> str:
-    """critical / neutral / supportive for a score (the StanceScorer rule) or a gold name."""
-    if isinstance(value, str):
-        return value
-    low, high = cut_points
-    return "critical" if value < low else "supportive" if value > high else "neutral"
 
 
 def score_tasks(config: Config, items: list[Labeled], predictions: list[dict]) -> dict:
@@ -234,18 +248,22 @@ def score_tasks(config: Config, items: list[Labeled], predictions: list[dict]) -
     if config.topic.enabled:
         pairs = [(i.topics, p["topic"]) for i, p in zip(items, predictions) if i.topics]
         labels = list(config.topic.labels)
-        out["topic"] = {"n": len(pairs), **metrics.classification_metrics(
-            [g[0] for g, _ in pairs], [p["label"] for _, p in pairs], labels)}
+        out["topic"] = {
+            "n": len(pairs),
+            **metrics.classification_metrics([g[0] for g, _ in pairs], [p["label"] for _, p in pairs], labels),
+        }
         if any(len(g) > 1 for g, _ in pairs):
-            out["topic"]["multilabel"] = metrics.multilabel_metrics([g for g, _ in pairs],
-                                                                    [p["labels"] for _, p in pairs], labels)
+            out["topic"]["multilabel"] = metrics.multilabel_metrics(
+                [g for g, _ in pairs], [p["labels"] for _, p in pairs], labels
+            )
     if config.stance.enabled:
         out["stance"] = score_stance(config, items, predictions)
     if config.summarizer.enabled:
         pairs = [(i, p["summary"]) for i, p in zip(items, predictions) if i.summary]
         references = [i.summary for i, _ in pairs]
         out["summary"] = {
-            "n": len(pairs), "method": pairs[0][1]["method"],
+            "n": len(pairs),
+            "method": pairs[0][1]["method"],
             "model": metrics.rouge_scores([s["text"] for _, s in pairs], references),
             "lead-3": metrics.rouge_scores([metrics.lead(i.text, 3) for i, _ in pairs], references),
         }
@@ -260,13 +278,23 @@ def score_stance(config: Config, items: list[Labeled], predictions: list[dict]) 
     gold = [(i.stance, p["stance"]["score"]) for i, p in zip(items, predictions) if i.stance is not None]
     scored = [(g, s) for g, s in gold if s is not None]
     numeric = [(g, s) for g, s in scored if not isinstance(g, str)]
-    result: dict = {"gold": len(gold), "scored": len(scored), "abstained": len(gold) - len(scored),
-                    "cut_points": list(cuts)}
+    result: dict = {
+        "gold": len(gold),
+        "scored": len(scored),
+        "abstained": len(gold) - len(scored),
+        "cut_points": list(cuts),
+    }
     if numeric:
         result["score"] = metrics.score_metrics([g for g, _ in numeric], [s for _, s in numeric])
     if scored:
-        result["class"] = {"n": len(scored), **metrics.classification_metrics(
-            [stance_class(g, cuts) for g, _ in scored], [stance_class(s, cuts) for _, s in scored], STANCE_CLASSES)}
+        result["class"] = {
+            "n": len(scored),
+            **metrics.classification_metrics(
+                [g if isinstance(g, str) else stance_label(g, cuts) for g, _ in scored],
+                [stance_label(s, cuts) for _, s in scored],
+                list(STANCE_CLASSES),
+            ),
+        }
     return result
 
 
@@ -276,6 +304,9 @@ def models_used(config: Config) -> dict:
     for task in ("summarizer", "topic", "stance"):
         section = getattr(config, task)
         if section.enabled:
-            models[task] = {"model": section.model, "revision": section.revision,
-                            **({"backend": section.backend} if hasattr(section, "backend") else {})}
+            models[task] = {
+                "model": section.model,
+                "revision": section.revision,
+                **({"backend": section.backend} if hasattr(section, "backend") else {}),
+            }
     return models

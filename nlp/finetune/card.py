@@ -9,7 +9,10 @@ from nlp.finetune.config import FinetuneConfig
 
 _USE = {
     "topic": ("topic.model", "topic classification of Korean-peninsula news (`nlp summarize --json`, `nlp infer`)"),
-    "stance": ("stance.model", "stance toward North Korea of Korean-peninsula news (`nlp summarize --json`, `nlp infer`)"),
+    "stance": (
+        "stance.model",
+        "stance toward North Korea of Korean-peninsula news (`nlp summarize --json`, `nlp infer`)",
+    ),
     "summarization": ("summarizer.model", "abstractive summaries of Korean-peninsula news"),
 }
 
@@ -18,15 +21,27 @@ def write_card(config: FinetuneConfig, out: Path, record: dict[str, Any]) -> Pat
     """Write `out/README.md` from the resolved config and the run's metrics."""
     key, use = _USE[config.task]
     labels = config.label_names
-    head = ("regression to a score in [-1, 1]" if config.task == "stance" and not labels
-            else f"labels {', '.join(labels)}" if labels else "sequence-to-sequence generation")
-    rows = "\n".join(f"| {name} | {value:.4f} |" for name, value in sorted(record["eval"].items())
-                     if isinstance(value, float) and not name.endswith(("runtime", "per_second")))
-    loading = ("`AutoModelForSeq2SeqLM.from_pretrained(DIR)` and `generate()`; transformers 5 has no summarization pipeline"
-               if config.task == "summarization" else
-               '`pipeline("text-classification", model=DIR)` or `AutoModelForSequenceClassification.from_pretrained(DIR)`')
+    head = (
+        "regression to a score in [-1, 1]"
+        if config.task == "stance" and not labels
+        else f"labels {', '.join(labels)}"
+        if labels
+        else "sequence-to-sequence generation"
+    )
+    rows = "\n".join(
+        f"| {name} | {value:.4f} |"
+        for name, value in sorted(record["eval"].items())
+        if isinstance(value, float) and not name.endswith(("runtime", "per_second"))
+    )
+    loading = (
+        "`AutoModelForSeq2SeqLM.from_pretrained(DIR)` and `generate()`; transformers 5 has no summarization pipeline"
+        if config.task == "summarization"
+        else '`pipeline("text-classification", model=DIR)` or `AutoModelForSequenceClassification.from_pretrained(DIR)`'
+    )
     data = config.data
-    validation = data.validation_file or f"a {data.validation_split:.0%} split of the training data (seed {config.runtime.seed})"
+    validation = (
+        data.validation_file or f"a {data.validation_split:.0%} split of the training data (seed {config.runtime.seed})"
+    )
     text = f"""---
 library_name: transformers
 pipeline_tag: {"summarization" if config.task == "summarization" else "text-classification"}

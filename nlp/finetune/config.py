@@ -14,16 +14,17 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from nlp.config import DEFAULT_TOPICS, ModelSource, Runtime, Section, apply_overrides, read_yaml, resolve_config_path, validate
+from nlp.config import ModelConfig, RuntimeConfig, Section, apply_overrides, read_yaml, resolve_config_path, validate
 from nlp.errors import ConfigError
+from nlp.labels import STANCE_CLASSES, TOPIC_LABELS, stance_value
 
 Task = Literal["topic", "stance", "summarization", "heads"]
-DEFAULT_LABELS = {"topic": list(DEFAULT_TOPICS), "stance": ["critical", "neutral", "supportive"]}
+DEFAULT_LABELS = {"topic": list(TOPIC_LABELS), "stance": list(STANCE_CLASSES)}
 # Keys the toolkit sets itself: where they live instead.
 MANAGED = {"output_dir": "the top-level output_dir", "resume_from_checkpoint": "`nlp finetune --resume`"}
 
 
-class Data(Section):
+class DataConfig(Section):
     train_file: str | list[str]
     validation_file: str | None = None
     validation_split: float = Field(0.1, gt=0, lt=1)
@@ -37,7 +38,7 @@ class Data(Section):
         return [self.train_file] if isinstance(self.train_file, str) else list(self.train_file)
 
 
-class Heads(Section):
+class HeadsConfig(Section):
     """`task: heads`: the embedded default's trainer (scripts/train_heads.py) and its settings."""
 
     steps: int = Field(60, ge=0)
@@ -54,11 +55,11 @@ class Heads(Section):
     threads: int = Field(2, ge=1)
 
 
-class FinetuneConfig(ModelSource):
+class FinetuneConfig(ModelConfig):
     task: Task
     output_dir: str = Field(min_length=1)
-    runtime: Runtime = Runtime()
-    data: Data
+    runtime: RuntimeConfig = RuntimeConfig()
+    data: DataConfig
     labels: list[str] | None = None
     multi_label: bool | Literal["auto"] = "auto"
     objective: Literal["classification", "regression"] = "classification"
@@ -66,7 +67,7 @@ class FinetuneConfig(ModelSource):
     max_target_length: int = Field(128, ge=1)
     early_stopping_patience: int | None = Field(3, ge=1)
     head_only: bool = False
-    heads: Heads = Heads()
+    heads: HeadsConfig = HeadsConfig()
     training: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("labels")
@@ -83,8 +84,10 @@ class FinetuneConfig(ModelSource):
         if self.task == "stance" and self.objective == "regression" and self.labels is not None:
             raise ValueError("objective: regression predicts one number; remove `labels`")
         if self.head_only and self.task not in ("topic", "stance"):
-            raise ValueError(f"head_only trains a classifier head on a frozen body; task {self.task!r} has no such head"
-                             + (" (use heads.steps: 0 for head-only embedded heads)" if self.task == "heads" else ""))
+            raise ValueError(
+                f"head_only trains a classifier head on a frozen body; task {self.task!r} has no such head"
+                + (" (use heads.steps: 0 for head-only embedded heads)" if self.task == "heads" else "")
+            )
         return self
 
     @property
@@ -103,8 +106,10 @@ def load_finetune_config(name: str, overrides: list[str] | tuple[str, ...] = ())
     data = read_yaml(path)
     override_paths = apply_overrides(data, overrides)
     if "task" not in data and "runtime" in data and "summarizer" in data:
-        raise ConfigError(f"{path}: this is an inference config; finetune takes a config with `task:` "
-                          "(e.g. configs/finetune_topic.yaml)")
+        raise ConfigError(
+            f"{path}: this is an inference config; finetune takes a config with `task:` "
+            "(e.g. configs/finetune_topic.yaml)"
+        )
     config = validate(data, source=str(path), override_paths=override_paths, schema=FinetuneConfig)
     where = {key.removeprefix("training."): text for key, text in override_paths.items() if key.startswith("training.")}
     config.training = check_training(config.task, config.training, str(path), where)
@@ -115,12 +120,12 @@ def load_finetune_config(name: str, overrides: list[str] | tuple[str, ...] = ())
 
 def check_stance_labels(labels: list[str], source: str) -> None:
     """Each stance class must carry a value (the score is the expected value over the classes)."""
-    from nlp.tasks.stance import stance_value
-
     for label in labels:
         if stance_value(label) is None:
-            raise ConfigError(f"{source}: labels: the stance class {label!r} has no value; name the classes "
-                              "critical/neutral/supportive or numbers in [-1, 1] (e.g. \"-0.5\")")
+            raise ConfigError(
+                f"{source}: labels: the stance class {label!r} has no value; name the classes "
+                'critical/neutral/supportive or numbers in [-1, 1] (e.g. "-0.5")'
+            )
 
 
 def argument_fields(task: str) -> dict[str, dataclasses.Field]:
@@ -145,8 +150,10 @@ def check_training(task: str, training: dict[str, Any], source: str, overrides: 
             raise ConfigError(f"{where}: training.{key} is set by the toolkit; use {MANAGED[key]}")
         if key not in fields:
             hint = difflib.get_close_matches(key, list(fields), n=1, cutoff=0.6)
-            raise ConfigError(f"{where}: unknown key 'training.{key}' (not a TrainingArguments field)"
-                              f"{f'; did you mean training.{hint[0]!r}?' if hint else ''}")
+            raise ConfigError(
+                f"{where}: unknown key 'training.{key}' (not a TrainingArguments field)"
+                f"{f'; did you mean training.{hint[0]!r}?' if hint else ''}"
+            )
         checked[key] = coerce(value, str(fields[key].type), f"{where}: training.{key}")
     return checked
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import gzip
 import json
-import math
 from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any
 
 from nlp.errors import InputError
 from nlp.finetune.config import FinetuneConfig
+from nlp.labels import STANCE_LEVELS, parse_gold_stance, stance_value
 
 _SHOWN_LINES = 5
 
@@ -41,7 +41,9 @@ class Problems:
         for kind, lines in self.lines.items():
             shown = ", ".join(map(str, lines[:_SHOWN_LINES])) + (", ..." if len(lines) > _SHOWN_LINES else "")
             found = f"; found {', '.join(sorted(self.values[kind]))}" if self.values[kind] else ""
-            parts.append(f"{kind} ({len(lines)} row{'s' if len(lines) > 1 else ''}: line{'s' if len(lines) > 1 else ''} {shown}{found})")
+            parts.append(
+                f"{kind} ({len(lines)} row{'s' if len(lines) > 1 else ''}: line{'s' if len(lines) > 1 else ''} {shown}{found})"
+            )
         total = sum(len(lines) for lines in self.lines.values())
         raise InputError(f"{path}: {total} problem(s), training not started: {'; '.join(parts)}{hint}")
 
@@ -109,9 +111,12 @@ def check_row(row: Any, line: int, config: FinetuneConfig, problems: Problems) -
     labels = topic_labels if config.task in ("topic", "heads") else stance_label
     label = labels(row[data.label_field], line, config, problems)
     if config.task == "heads":  # the data/news format: topics and a five-level stance
-        stance = _as_number(row.get(data.stance_field))
-        if stance not in (-1.0, -0.5, 0.0, 0.5, 1.0):
-            problems.add(f"{data.stance_field!r} is not one of -1, -0.5, 0, 0.5, 1", line, row.get(data.stance_field))
+        if level(row.get(data.stance_field)) is None:
+            problems.add(
+                f"{data.stance_field!r} is not one of {', '.join(f'{v:g}' for v in STANCE_LEVELS)}",
+                line,
+                row.get(data.stance_field),
+            )
             return None
     return None if text is None or label is None else {"text": text, "labels": label}
 
@@ -143,36 +148,30 @@ def topic_labels(value: Any, line: int, config: FinetuneConfig, problems: Proble
 
 
 def stance_label(value: Any, line: int, config: FinetuneConfig, problems: Problems) -> str | float | None:
-    """A class name (or a number equal to a class's value) for classification; a number in [-1, 1]
-    (or critical/neutral/supportive) for regression."""
-    from nlp.tasks.stance import stance_value
-
-    number = _as_number(value)
+    """A gold stance (`labels.parse_gold_stance`). Classification: a class name from `labels`, or a number
+    equal to a class's value. Regression: the number (a class name counts as its value, -1 / 0 / 1)."""
+    try:
+        gold = parse_gold_stance(value)
+    except ValueError:
+        gold = None
     if config.objective == "regression":
-        if number is None and isinstance(value, str):
-            number = stance_value(value)  # critical / neutral / supportive as -1 / 0 / 1
-        if number is None or not -1 <= number <= 1:
+        number = gold if gold is None or isinstance(gold, float) else stance_value(gold)
+        if number is None:
             problems.add("stance is not a number in [-1, 1]", line, value)
-            return None
         return number
     if isinstance(value, str) and value.strip() in config.label_names:
         return value.strip()
     by_value = {stance_value(name): name for name in config.label_names}
-    if number is not None and number in by_value:
-        return by_value[number]
+    if isinstance(gold, float) and gold in by_value:
+        return by_value[gold]
     problems.add("unknown label", line, value)
     return None
 
 
-def _as_number(value: Any) -> float | None:
-    if isinstance(value, bool):
+def level(value: Any) -> float | None:
+    """A gold stance that is one of the five guideline levels, else None."""
+    try:
+        number = parse_gold_stance(value)
+    except ValueError:
         return None
-    if isinstance(value, (int, float)):
-        return float(value) if math.isfinite(value) else None
-    if isinstance(value, str):
-        try:
-            number = float(value)
-        except ValueError:
-            return None
-        return number if math.isfinite(number) else None
-    return None
+    return number if number in STANCE_LEVELS else None

@@ -11,37 +11,24 @@ from __future__ import annotations
 import copy
 import logging
 import time
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
+from nlp.finetune.config import HeadsConfig
+from nlp.labels import TOPIC_LABELS
+
 log = logging.getLogger(__name__)
 
 # Items are `nlp.train_heads.Item`s: `.topics` (primary first), `.stance`, `.sentences`.
-TOPICS = ["security", "diplomacy", "sanctions"]
 MAX_TOKENS = 256
 
 
-@dataclass(frozen=True)
-class LoraSettings:
-    """The adapter and its tuning; defaults are the variant chosen by CV on the training files."""
-
-    rank: int = 8
-    alpha: float = 16.0
-    targets: tuple[str, ...] = ("query", "value")
-    steps: int = 60
-    batch_pairs: int = 16
-    lr: float = 5e-4
-    chunk_tokens: int = 128
-    target: str = "binary"  # binary: 1 same class, else 0; ordinal: 1 - |s1 - s2| / 2
-    topic_share: float = 0.0  # share of pairs drawn by primary topic (same topic 1, else 0) instead of stance
-
-    @property
-    def scaling(self) -> float:
-        return self.alpha / self.rank
+def lora_scaling(settings: HeadsConfig) -> float:
+    """How much of B @ A is added to a weight: alpha / rank, as peft does."""
+    return settings.alpha / settings.rank
 
 
 def make_chunks(tokenizer: Any, items: list[Any], max_tokens: int) -> tuple[list[tuple[str, ...]], np.ndarray]:
@@ -63,15 +50,16 @@ def make_chunks(tokenizer: Any, items: list[Any], max_tokens: int) -> tuple[list
     return units, np.asarray(owners, dtype=np.int64)
 
 
-def training_pairs(items: list[Any], owners: np.ndarray, settings: LoraSettings,
-                   rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def training_pairs(
+    items: list[Any], owners: np.ndarray, settings: HeadsConfig, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """Stance pairs, plus (with `topic_share` > 0) that share of primary-topic pairs, interleaved."""
     total = settings.steps * settings.batch_pairs
     n_topic = int(round(total * settings.topic_share))
     stance = np.array([items[o].stance for o in owners], dtype=np.float32)
     pairs, goals = sample_pairs(stance, total - n_topic, rng, settings.target)
     if n_topic:
-        topic = np.array([TOPICS.index(items[o].topics[0]) for o in owners], dtype=np.float32)
+        topic = np.array([TOPIC_LABELS.index(items[o].topics[0]) for o in owners], dtype=np.float32)
         more, more_goals = sample_pairs(topic, n_topic, rng, "binary")
         order = rng.permutation(total)
         pairs, goals = np.concatenate([pairs, more])[order], np.concatenate([goals, more_goals])[order]
@@ -101,7 +89,7 @@ def unit_embeddings(model: Any, tokenizer: Any, units: list[tuple[str, ...]], su
     order = sorted(range(len(flat)), key=lambda i: len(flat[i]))
     pooled = []
     for first in range(0, len(order), sub_batch):
-        texts = [flat[i] for i in order[first:first + sub_batch]]
+        texts = [flat[i] for i in order[first : first + sub_batch]]
         batch = tokenizer(texts, padding=True, truncation=True, max_length=MAX_TOKENS, return_tensors="pt")
         hidden = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).last_hidden_state
         mask = batch["attention_mask"].unsqueeze(-1).float()
@@ -110,7 +98,9 @@ def unit_embeddings(model: Any, tokenizer: Any, units: list[tuple[str, ...]], su
     return F.normalize(torch.zeros(len(units), sentences.shape[1]).index_add(0, owner, sentences), dim=-1)
 
 
-def train_lora(base: Any, tokenizer: Any, items: list[Any], settings: LoraSettings, seed: int) -> dict[str, torch.Tensor]:
+def train_lora(
+    base: Any, tokenizer: Any, items: list[Any], settings: HeadsConfig, seed: int
+) -> dict[str, torch.Tensor]:
     """Tune a LoRA adapter on a copy of `base` with the pair objective; return `lora.M.A`/`lora.M.B`."""
     from peft import LoraConfig, get_peft_model
 
@@ -123,8 +113,15 @@ def train_lora(base: Any, tokenizer: Any, items: list[Any], settings: LoraSettin
     optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=settings.lr, weight_decay=0.0)
     warmup = max(1, settings.steps // 10)
     schedule = torch.optim.lr_scheduler.LambdaLR(  # linear warm-up, then linear decay to 0
-        optimizer, lambda s: min((s + 1) / warmup, max(0.0, (settings.steps - s) / max(1, settings.steps - warmup))))
-    log.info("LoRA: %d units from %d items, %d steps x %d pairs", len(units), len(items), settings.steps, settings.batch_pairs)
+        optimizer, lambda s: min((s + 1) / warmup, max(0.0, (settings.steps - s) / max(1, settings.steps - warmup)))
+    )
+    log.info(
+        "LoRA: %d units from %d items, %d steps x %d pairs",
+        len(units),
+        len(items),
+        settings.steps,
+        settings.batch_pairs,
+    )
     started, running = time.time(), 0.0
     for step in range(settings.steps):
         rows = slice(step * settings.batch_pairs, (step + 1) * settings.batch_pairs)
@@ -137,6 +134,13 @@ def train_lora(base: Any, tokenizer: Any, items: list[Any], settings: LoraSettin
         running = 0.9 * running + 0.1 * loss.item() if step else loss.item()
         if (step + 1) % 25 == 0 or step + 1 == settings.steps:
             log.info("LoRA step %d/%d loss %.4f (%.0f s)", step + 1, settings.steps, running, time.time() - started)
-    return {f"lora.{name.removeprefix('base_model.model.')}.{part}": getattr(module, f"lora_{part}")["default"]
-            .weight.detach().float().clone().contiguous()
-            for name, module in model.named_modules() if hasattr(module, "lora_A") for part in ("A", "B")}
+    return {
+        f"lora.{name.removeprefix('base_model.model.')}.{part}": getattr(module, f"lora_{part}")["default"]
+        .weight.detach()
+        .float()
+        .clone()
+        .contiguous()
+        for name, module in model.named_modules()
+        if hasattr(module, "lora_A")
+        for part in ("A", "B")
+    }

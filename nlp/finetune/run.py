@@ -12,27 +12,22 @@ import json
 import logging
 import math
 import os
-import shutil
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from nlp.config import dump
 from nlp.errors import ConfigError, InputError
-from nlp.finetune.data import load_examples
 from nlp.finetune.config import FinetuneConfig
+from nlp.finetune.data import load_examples
+from nlp.finetune.outputs import check_output, start_output
 
 log = logging.getLogger(__name__)
 
-CONFIG_FILE = "finetune_config.yaml"
-# Settings that change what is learned: a resumed run must match the first run on these.
-RESUME_KEYS = ("task", "model", "revision", "data", "labels", "multi_label", "objective", "max_length", "max_target_length",
-               "head_only")
 
-
-def run_finetune(config: FinetuneConfig, resume: bool = False, overwrite: bool = False,
-                 command: str = "nlp finetune") -> dict[str, Any]:
+def run_finetune(
+    config: FinetuneConfig, resume: bool = False, overwrite: bool = False, command: str = "nlp finetune"
+) -> dict[str, Any]:
     """Train, save and describe the model; returns {"output_dir", "metrics", "rank"}."""
     out, rank = Path(config.output_dir), int(os.environ.get("RANK", "0"))
     require_packages(config.task)
@@ -54,8 +49,12 @@ def run_finetune(config: FinetuneConfig, resume: bool = False, overwrite: bool =
     if trainer.is_world_process_zero():
         from nlp.finetune.card import write_card
 
-        record = {"eval": metrics, "train": result.metrics, "examples": {"train": len(train), "validation": len(validation)},
-                  "best_checkpoint": trainer.state.best_model_checkpoint}
+        record = {
+            "eval": metrics,
+            "train": result.metrics,
+            "examples": {"train": len(train), "validation": len(validation)},
+            "best_checkpoint": trainer.state.best_model_checkpoint,
+        }
         (out / "metrics.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
         write_card(config, out, record)
     return {"output_dir": str(out), "metrics": metrics, "rank": rank}
@@ -66,10 +65,15 @@ def require_packages(task: str) -> None:
     import importlib.util
 
     needed = ["peft", "sklearn", "scipy"] if task == "heads" else ["accelerate", "datasets", "sklearn", "scipy"]
-    missing = [name for name in needed + (["rouge_score"] if task == "summarization" else [])
-               if importlib.util.find_spec(name) is None]
+    missing = [
+        name
+        for name in needed + (["rouge_score"] if task == "summarization" else [])
+        if importlib.util.find_spec(name) is None
+    ]
     if missing:
-        raise ConfigError(f"finetune needs {', '.join(missing)}, which are not installed: pip install \"peninsula-nlp[train]\"")
+        raise ConfigError(
+            f'finetune needs {", ".join(missing)}, which are not installed: pip install "peninsula-nlp[train]"'
+        )
 
 
 def training_arguments(config: FinetuneConfig):
@@ -81,18 +85,30 @@ def training_arguments(config: FinetuneConfig):
 
     device = config.runtime.device
     if device.startswith("cuda:") and device != "cuda:0":
-        raise ConfigError(f"runtime.device: finetune trains on the first visible GPU; for {device!r} run with "
-                          f"CUDA_VISIBLE_DEVICES={device.partition(':')[2]} and runtime.device=cuda")
+        raise ConfigError(
+            f"runtime.device: finetune trains on the first visible GPU; for {device!r} run with "
+            f"CUDA_VISIBLE_DEVICES={device.partition(':')[2]} and runtime.device=cuda"
+        )
     resolve_device(device)  # an explicit device the machine lacks is an error, not a fallback
     metric = best_metric(config)
     values = {
-        "eval_strategy": "epoch", "save_strategy": "epoch", "logging_strategy": "epoch",
-        "load_best_model_at_end": True, "metric_for_best_model": metric, "greater_is_better": metric != "mae",
-        "save_total_limit": 2, "report_to": "none", "seed": config.runtime.seed, "num_train_epochs": 3.0,
-        "learning_rate": 5e-5 if config.task == "summarization" else 3e-5, "per_device_train_batch_size": 8,
-        "per_device_eval_batch_size": 16, "use_cpu": device == "cpu",
+        "eval_strategy": "epoch",
+        "save_strategy": "epoch",
+        "logging_strategy": "epoch",
+        "load_best_model_at_end": True,
+        "metric_for_best_model": metric,
+        "greater_is_better": metric != "mae",
+        "save_total_limit": 2,
+        "report_to": "none",
+        "seed": config.runtime.seed,
+        "num_train_epochs": 3.0,
+        "learning_rate": 5e-5 if config.task == "summarization" else 3e-5,
+        "per_device_train_batch_size": 8,
+        "per_device_eval_batch_size": 16,
+        "use_cpu": device == "cpu",
         "dataloader_pin_memory": device != "cpu" and torch.cuda.is_available(),  # pinning needs a GPU
-        "bf16": config.runtime.dtype == "bfloat16", "fp16": config.runtime.dtype == "float16",
+        "bf16": config.runtime.dtype == "bfloat16",
+        "fp16": config.runtime.dtype == "float16",
     }
     if config.task == "summarization":
         values |= {"predict_with_generate": True, "generation_max_length": config.max_target_length}
@@ -122,7 +138,9 @@ def load_splits(config: FinetuneConfig) -> tuple[list[dict], list[dict]]:
     if config.data.validation_file:
         return train, load_examples(config.data.validation_file, config)
     if len(train) < 2:
-        raise InputError(f"{config.data.train_files[0]}: {len(train)} example(s); give at least 2, or a data.validation_file")
+        raise InputError(
+            f"{config.data.train_files[0]}: {len(train)} example(s); give at least 2, or a data.validation_file"
+        )
     order = np.random.default_rng(config.runtime.seed).permutation(len(train))
     size = max(1, math.ceil(config.data.validation_split * len(train)))
     held = set(order[:size].tolist())
@@ -130,78 +148,22 @@ def load_splits(config: FinetuneConfig) -> tuple[list[dict], list[dict]]:
     return [e for i, e in enumerate(train) if i not in held], [e for i, e in enumerate(train) if i in held]
 
 
-def check_output(config: FinetuneConfig, out: Path, resume: bool, overwrite: bool, rank: int) -> str | None:
-    """Refuse an output directory the run may not use (read-only); the checkpoint to resume from."""
-    saved = out / CONFIG_FILE
-    if resume:
-        if not saved.is_file():
-            raise InputError(f"--resume: {out} holds no finetune run to resume ({CONFIG_FILE} missing); run without --resume")
-        check_same_run(config, saved)
-        checkpoint = last_checkpoint(out)
-        if checkpoint is None:
-            raise InputError(f"--resume: {out} has no complete checkpoint (checkpoint-N with trainer_state.json); "
-                             "run with --overwrite to start over")
-        log.info("resuming from %s", checkpoint)
-        return checkpoint
-    if rank == 0 and out.is_dir() and any(out.iterdir()):  # other ranks would see rank 0's fresh files
-        if not overwrite:
-            raise ConfigError(f"output_dir {out} is not empty; --resume continues a run from its last checkpoint, "
-                              "--overwrite starts over, or choose a new output_dir")
-        if not saved.is_file() and not (out / "heads.json").is_file():
-            raise ConfigError(f"output_dir {out} holds files that are not a finetune run; --overwrite only replaces "
-                              "finetune outputs - choose a new output_dir")
-    return None
-
-
-def start_output(config: FinetuneConfig, out: Path, rank: int) -> None:
-    """On rank 0, clear an earlier run (already allowed by `check_output`) and record the config."""
-    if rank != 0:
-        return
-    if out.is_dir() and any(out.iterdir()) and config.task != "heads":  # heads replace only their own files
-        shutil.rmtree(out)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / CONFIG_FILE).write_text(dump(config), encoding="utf-8")
-
-
-def check_same_run(config: FinetuneConfig, saved: Path) -> None:
-    import yaml
-
-    first = yaml.safe_load(saved.read_text(encoding="utf-8")) or {}
-    now = config.model_dump(mode="json")
-    for key in RESUME_KEYS:
-        if first.get(key) != now.get(key):
-            raise ConfigError(f"--resume: {key} differs from the first run ({first.get(key)!r} then, {now.get(key)!r} now); "
-                              "resume with the same setting, or --overwrite to start over")
-
-
-def last_checkpoint(out: Path) -> str | None:
-    """The highest `checkpoint-N` whose trainer state was written (the Trainer writes it last)."""
-    complete = [path for path in out.glob("checkpoint-*")
-                if path.name.removeprefix("checkpoint-").isdigit() and (path / "trainer_state.json").is_file()]
-    for partial in set(out.glob("checkpoint-*")) - set(complete):
-        log.warning("ignoring incomplete checkpoint %s (no trainer_state.json)", partial)
-    return str(max(complete, key=lambda p: int(p.name.removeprefix("checkpoint-")))) if complete else None
-
-
 def train_embedded_heads(config: FinetuneConfig, out: Path, overwrite: bool, command: str) -> dict[str, float]:
-    """`task: heads`: check the data, then run the embedded default's own trainer (nlp/train_heads.py)
-    with the config's settings, so its output equals `scripts/train_heads.py` with the same arguments."""
-    from nlp.finetune.heads import parse_args, run
+    """`task: heads`: check the data, then run the embedded default's own trainer (`nlp.finetune.heads`) with
+    the validated `heads:` settings; `scripts/train_heads.py` calls the same function."""
+    from nlp.finetune.heads import train_heads
 
     data, heads = config.data, config.heads
     if (data.text_field, data.label_field, data.stance_field) != ("text", "topics", "stance"):
-        raise ConfigError("task 'heads' reads the data/news format (data/news/GUIDELINE.md); set data.text_field: text, "
-                          "data.label_field: topics, data.stance_field: stance")
+        raise ConfigError(
+            "task 'heads' reads the data/news format (data/news/GUIDELINE.md); set data.text_field: text, "
+            "data.label_field: topics, data.stance_field: stance"
+        )
     if not data.validation_file:
         raise ConfigError("task 'heads' needs data.validation_file: the held-out items its metrics are reported on")
     check_output(config, out, resume=False, overwrite=overwrite, rank=0)
     for path in [*data.train_files, data.validation_file]:
         load_examples(path, config)
     start_output(config, out, rank=0)
-    argv = ["--output", str(out), "--train", *data.train_files, "--heldout", data.validation_file,
-            "--seed", str(config.runtime.seed), "--threads", str(heads.threads), "--cv-folds", str(heads.cv_folds),
-            "--topic-encoder", heads.topic_encoder, "--targets", *heads.targets]
-    for key in ("steps", "rank", "alpha", "batch_pairs", "lr", "chunk_tokens", "target", "topic_share"):
-        argv += [f"--{key.replace('_', '-')}", str(getattr(heads, key))]
-    meta = run(parse_args(argv), command)
+    meta = train_heads(heads, data.train_files, data.validation_file, out, config.runtime.seed, command)
     return meta["metrics"]["heldout"]["chosen"]

@@ -10,12 +10,11 @@ from typing import Any
 
 import numpy as np
 import torch
-from transformers import (DataCollatorForSeq2Seq, DataCollatorWithPadding, EarlyStoppingCallback, Seq2SeqTrainer,
-                          Trainer)
+from transformers import DataCollatorForSeq2Seq, DataCollatorWithPadding, EarlyStoppingCallback, Seq2SeqTrainer, Trainer
 
 from nlp.errors import ConfigError, ModelError, RunFailed
-from nlp.finetune.run import last_checkpoint
 from nlp.finetune.config import FinetuneConfig
+from nlp.finetune.outputs import last_checkpoint
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +30,8 @@ class LossGuard:
             raise RunFailed(
                 f"the training loss became {loss.item()} at step {step} (epoch {epoch:.2f}); training stopped and no "
                 f"final model was written (last complete checkpoint: {saved or 'none'}). Lower training.learning_rate, "
-                "set training.max_grad_norm, or check the base model's weights and the data")
+                "set training.max_grad_norm, or check the base model's weights and the data"
+            )
         return loss
 
 
@@ -51,20 +51,33 @@ def build_trainer(config: FinetuneConfig, arguments: Any, train: list[dict], val
     tokenizer, model = load_base(config, multi_label)
     task = (getattr(model.config, "task_specific_params", None) or {}).get("summarization", {})
     encode = encoder(config, tokenizer, multi_label, prefix=task.get("prefix", ""))
-    train_set, validation_set = (Dataset.from_list(rows).map(encode, batched=True, remove_columns=list(rows[0]))
-                                 for rows in (train, validation))
+    train_set, validation_set = (
+        Dataset.from_list(rows).map(encode, batched=True, remove_columns=list(rows[0])) for rows in (train, validation)
+    )
     callbacks = []
     if config.early_stopping_patience and arguments.load_best_model_at_end:
         callbacks.append(EarlyStoppingCallback(early_stopping_patience=config.early_stopping_patience))
     if config.task == "summarization":
         return GuardedSeq2SeqTrainer(
-            model=model, args=arguments, train_dataset=train_set, eval_dataset=validation_set,
-            processing_class=tokenizer, data_collator=DataCollatorForSeq2Seq(tokenizer, model=model),
-            compute_metrics=rouge_metrics(tokenizer), callbacks=callbacks)
+            model=model,
+            args=arguments,
+            train_dataset=train_set,
+            eval_dataset=validation_set,
+            processing_class=tokenizer,
+            data_collator=DataCollatorForSeq2Seq(tokenizer, model=model),
+            compute_metrics=rouge_metrics(tokenizer),
+            callbacks=callbacks,
+        )
     return GuardedTrainer(
-        model=model, args=arguments, train_dataset=train_set, eval_dataset=validation_set, processing_class=tokenizer,
-        data_collator=DataCollatorWithPadding(tokenizer), compute_metrics=label_metrics(config, multi_label),
-        callbacks=callbacks)
+        model=model,
+        args=arguments,
+        train_dataset=train_set,
+        eval_dataset=validation_set,
+        processing_class=tokenizer,
+        data_collator=DataCollatorWithPadding(tokenizer),
+        compute_metrics=label_metrics(config, multi_label),
+        callbacks=callbacks,
+    )
 
 
 def load_base(config: FinetuneConfig, multi_label: bool):
@@ -74,25 +87,44 @@ def load_base(config: FinetuneConfig, multi_label: bool):
     from nlp.models.load import explain, locate
 
     where = locate(config, "model")
-    options = {"revision": config.revision, "trust_remote_code": config.trust_remote_code,
-               "use_safetensors": None if config.allow_pickle else True}
+    options = {
+        "revision": config.revision,
+        "trust_remote_code": config.trust_remote_code,
+        "use_safetensors": None if config.allow_pickle else True,
+    }
     set_seed(int(config.training.get("seed", config.runtime.seed)))  # the new head's initial weights
     try:
-        tokenizer = AutoTokenizer.from_pretrained(where, revision=config.revision, trust_remote_code=config.trust_remote_code)
+        tokenizer = AutoTokenizer.from_pretrained(
+            where, revision=config.revision, trust_remote_code=config.trust_remote_code
+        )
         if config.task == "summarization":
             return tokenizer, AutoModelForSeq2SeqLM.from_pretrained(where, **options)
         names = config.label_names or ["score"]
-        problem = ("multi_label_classification" if multi_label else "regression" if not config.label_names
-                   else "single_label_classification")
+        problem = (
+            "multi_label_classification"
+            if multi_label
+            else "regression"
+            if not config.label_names
+            else "single_label_classification"
+        )
         model = AutoModelForSequenceClassification.from_pretrained(
-            where, num_labels=len(names), id2label=dict(enumerate(names)), label2id={n: i for i, n in enumerate(names)},
-            problem_type=problem, ignore_mismatched_sizes=True, **options)
+            where,
+            num_labels=len(names),
+            id2label=dict(enumerate(names)),
+            label2id={n: i for i, n in enumerate(names)},
+            problem_type=problem,
+            ignore_mismatched_sizes=True,
+            **options,
+        )
     except (OSError, ValueError) as exc:
         raise ModelError(explain(config, where, "model", exc)) from exc
     if config.head_only:  # the pretrained body stays as it is; only the new task head learns
         model.base_model.requires_grad_(False)
-        log.info("head_only: training %d of %d parameters", sum(p.numel() for p in model.parameters() if p.requires_grad),
-                 sum(p.numel() for p in model.parameters()))
+        log.info(
+            "head_only: training %d of %d parameters",
+            sum(p.numel() for p in model.parameters() if p.requires_grad),
+            sum(p.numel() for p in model.parameters()),
+        )
     return tokenizer, model
 
 
@@ -102,8 +134,10 @@ def is_multi_label(config: FinetuneConfig, examples: list[dict]) -> bool:
         return False
     several = sum(len(example["labels"]) > 1 for example in examples)
     if config.multi_label is False and several:
-        raise ConfigError(f"multi_label: false, but {several} topic example(s) carry several labels; "
-                          "set multi_label: auto (or true), or give one label per example")
+        raise ConfigError(
+            f"multi_label: false, but {several} topic example(s) carry several labels; "
+            "set multi_label: auto (or true), or give one label per example"
+        )
     return bool(several) if config.multi_label == "auto" else bool(config.multi_label)
 
 
@@ -117,14 +151,19 @@ def encoder(config: FinetuneConfig, tokenizer: Any, multi_label: bool, prefix: s
         tokens = tokenizer([prefix + text for text in batch["text"]], truncation=True, max_length=config.max_length)
         cut = sum(len(ids) >= config.max_length for ids in tokens["input_ids"])
         if cut:
-            log.warning("%d training text(s) longer than max_length=%d tokens were cut for training", cut, config.max_length)
+            log.warning(
+                "%d training text(s) longer than max_length=%d tokens were cut for training", cut, config.max_length
+            )
         if config.task == "summarization":
-            tokens["labels"] = tokenizer(text_target=batch["summary"], truncation=True,
-                                         max_length=config.max_target_length)["input_ids"]
+            tokens["labels"] = tokenizer(
+                text_target=batch["summary"], truncation=True, max_length=config.max_target_length
+            )["input_ids"]
         elif multi_label:
             tokens["labels"] = [[float(name in labels) for name in names] for labels in batch["labels"]]
         elif names:
-            tokens["labels"] = [names.index(labels[0] if isinstance(labels, list) else labels) for labels in batch["labels"]]
+            tokens["labels"] = [
+                names.index(labels[0] if isinstance(labels, list) else labels) for labels in batch["labels"]
+            ]
         else:
             tokens["labels"] = [float(value) for value in batch["labels"]]
         return tokens
@@ -134,9 +173,8 @@ def encoder(config: FinetuneConfig, tokenizer: Any, multi_label: bool, prefix: s
 
 def label_metrics(config: FinetuneConfig, multi_label: bool):
     """compute_metrics for classifiers (accuracy, macro-F1; MAE/Spearman of stance values) and regressors."""
+    from nlp.labels import softmax, stance_value
     from nlp.metrics import classification_metrics, multilabel_metrics, score_metrics
-    from nlp.models.scorer import softmax
-    from nlp.tasks.stance import label_value
 
     names = config.label_names
 
@@ -149,11 +187,13 @@ def label_metrics(config: FinetuneConfig, multi_label: bool):
             chosen = logits >= 0.0  # sigmoid >= 0.5, and the best label always in
             chosen[np.arange(len(chosen)), logits.argmax(1)] = True
             as_names = [[n for n, on in zip(names, row) if on] for row in chosen]
-            return numbers(multilabel_metrics([[n for n, on in zip(names, row) if on] for row in gold > 0.5], as_names, names))
+            return numbers(
+                multilabel_metrics([[n for n, on in zip(names, row) if on] for row in gold > 0.5], as_names, names)
+            )
         out = classification_metrics([names[i] for i in gold], [names[i] for i in logits.argmax(1)], names)
         result = {"accuracy": out["accuracy"], "macro_f1": out["macro_f1"]}
         if config.task == "stance":
-            values = np.array([label_value(name, "labels") for name in names])
+            values = np.array([stance_value(name) for name in names])  # checked with the config
             result |= numbers(score_metrics(values[gold].tolist(), (softmax(logits) @ values).tolist()))
         return result
 
@@ -178,5 +218,8 @@ def rouge_metrics(tokenizer: Any):
 
 def numbers(metrics: dict) -> dict[str, float]:
     """Only the numeric entries (the Trainer logs floats; an undefined Spearman is left out)."""
-    return {key: float(value) for key, value in metrics.items()
-            if isinstance(value, (int, float)) and not isinstance(value, bool) and key != "n"}
+    return {
+        key: float(value)
+        for key, value in metrics.items()
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and key != "n"
+    }

@@ -33,8 +33,12 @@ def infer_paths(output: str, errors_file: str | None) -> InferPaths:
         return InferPaths(None, Path(errors_file or "errors.jsonl"), None, None)
     base = Path(output)
     stem = base.name.removesuffix(".gz").removesuffix(".jsonl")
-    return InferPaths(base, Path(errors_file) if errors_file else base.with_name(f"{stem}.errors.jsonl"),
-                      base.with_name(f"{stem}.manifest.json"), base.with_name(f"{stem}.summary.json"))
+    return InferPaths(
+        base,
+        Path(errors_file) if errors_file else base.with_name(f"{stem}.errors.jsonl"),
+        base.with_name(f"{stem}.manifest.json"),
+        base.with_name(f"{stem}.summary.json"),
+    )
 
 
 def manifest_for(config: Config, input_path: str) -> dict[str, Any]:
@@ -48,8 +52,12 @@ def manifest_for(config: Config, input_path: str) -> dict[str, Any]:
     for key in ("text_field", "id_field", "carry"):
         settings[f"infer.{key}"] = getattr(config.infer, key)
     digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:16]
-    return {"tool": f"peninsula-nlp {__version__}", "input": _input_name(input_path),
-            "settings_hash": digest, "settings": settings}
+    return {
+        "tool": f"peninsula-nlp {__version__}",
+        "input": _input_name(input_path),
+        "settings_hash": digest,
+        "settings": settings,
+    }
 
 
 def _flatten(data: dict[str, Any], prefix: str) -> dict[str, Any]:
@@ -74,7 +82,9 @@ def check_outputs(paths: InferPaths, manifest: dict, resume: bool, overwrite: bo
             raise InputError("--resume needs an --output file, not stdout")
         check_manifest(paths.manifest, manifest)
     elif existing and not overwrite:
-        raise InputError(f"{existing[0]} already exists; add --resume to complete that run or --overwrite to replace it")
+        raise InputError(
+            f"{existing[0]} already exists; add --resume to complete that run or --overwrite to replace it"
+        )
 
 
 def prepare_outputs(paths: InferPaths, manifest: dict, resume: bool, overwrite: bool) -> set[int]:

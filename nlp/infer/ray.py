@@ -12,11 +12,12 @@ from __future__ import annotations
 import json
 import logging
 import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator
 
 from nlp.config import Config
 from nlp.errors import ConfigError
+from nlp.infer.window import process_window
 from nlp.jsonl import InputLine, dumps
 
 log = logging.getLogger(__name__)
@@ -27,43 +28,52 @@ class AnalyzerActor:
 
     def __init__(self, config: dict):
         from nlp.config import validate
-        from nlp.infer.run import _build_analyze
+        from nlp.infer.window import build_analyze
 
         self.config = validate(config)
-        self.analyze = _build_analyze(self.config)
+        self.analyze = build_analyze(self.config)
 
     def __call__(self, batch: dict) -> dict:
-        from nlp.infer.run import process_window
-
-        items = [InputLine(int(line), json.loads(ids), text, json.loads(record), None)
-                 for line, ids, text, record in zip(batch["line"], batch["id_json"], batch["text"], batch["record_json"])]
+        items = [
+            InputLine(int(line), json.loads(ids), text, json.loads(record), None)
+            for line, ids, text, record in zip(batch["line"], batch["id_json"], batch["text"], batch["record_json"])
+        ]
         outputs, failures = process_window(items, self.analyze, self.config.infer)
         by_line = {o["line"]: ("ok", o) for o in outputs} | {f["line"]: ("error", f) for f in failures}
         kinds = [by_line[item.line] for item in items]
-        return {"line": [item.line for item in items], "kind": [kind for kind, _ in kinds],
-                "json": [json.dumps(value, ensure_ascii=False) for _, value in kinds]}
+        return {
+            "line": [item.line for item in items],
+            "kind": [kind for kind, _ in kinds],
+            "json": [json.dumps(value, ensure_ascii=False) for _, value in kinds],
+        }
 
 
-def run_ray(config: Config, windows: Iterator[list[InputLine]], write: Callable[[list[dict], list[dict]], None]) -> None:
+def run_ray(
+    config: Config, windows: Iterator[list[InputLine]], write: Callable[[list[dict], list[dict]], None]
+) -> None:
     try:
         import ray
         import ray.data
     except ImportError:
-        raise ConfigError("infer.backend: ray needs Ray Data; install it with pip install \".[ray]\"") from None
+        raise ConfigError('infer.backend: ray needs Ray Data; install it with pip install ".[ray]"') from None
     settings = config.infer
     with tempfile.TemporaryDirectory(prefix="nlp-infer-") as folder:
         staged = Path(folder) / "records.jsonl"
         if not stage(windows, staged, write):
             return
         if not ray.is_initialized():
-            ray.init(address=settings.ray_address, include_dashboard=False, log_to_driver=False,
-                     ignore_reinit_error=True)
+            ray.init(
+                address=settings.ray_address, include_dashboard=False, log_to_driver=False, ignore_reinit_error=True
+            )
         context = ray.data.DataContext.get_current()
         context.execution_options.preserve_order = True
         context.enable_progress_bars = False
         dataset = ray.data.read_json(str(staged), lines=True).map_batches(
-            AnalyzerActor, fn_constructor_kwargs={"config": config.model_dump(mode="json")},
-            batch_size=settings.window, concurrency=settings.ray_actors, num_cpus=settings.ray_cpus_per_actor,
+            AnalyzerActor,
+            fn_constructor_kwargs={"config": config.model_dump(mode="json")},
+            batch_size=settings.window,
+            concurrency=settings.ray_actors,
+            num_cpus=settings.ray_cpus_per_actor,
             batch_format="numpy",
         )
         for batch in dataset.iter_batches(batch_size=settings.window, batch_format="numpy"):
@@ -80,8 +90,16 @@ def stage(windows: Iterator[list[InputLine]], path: Path, write: Callable[[list[
             write([], [item.error for item in window if item.error is not None])
             for item in window:
                 if item.error is None:
-                    handle.write(dumps({"line": item.line, "id_json": json.dumps(item.id), "text": item.text,
-                                        "record_json": json.dumps(item.record, ensure_ascii=False)}))
+                    handle.write(
+                        dumps(
+                            {
+                                "line": item.line,
+                                "id_json": json.dumps(item.id),
+                                "text": item.text,
+                                "record_json": json.dumps(item.record, ensure_ascii=False),
+                            }
+                        )
+                    )
                     count += 1
     log.info("staged %d records for Ray", count)
     return count

@@ -13,97 +13,17 @@ import logging
 import os
 import time
 from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from nlp.config import Config
-from nlp.errors import InputError
-from nlp.jsonl import InputLine, dumps, open_input, read_lines
 from nlp.infer.outputs import InferPaths, check_outputs, infer_paths, manifest_for, prepare_outputs
+from nlp.infer.window import build_analyze, process_window, windows
+from nlp.jsonl import InputLine, dumps, open_input, read_lines
 
 log = logging.getLogger(__name__)
-
-
-def windows(lines: Iterator[InputLine], size: int, done: set[int]) -> Iterator[list[InputLine]]:
-    """Consecutive not-yet-done lines, `size` valid records at most per window."""
-    window: list[InputLine] = []
-    valid = 0
-    for item in lines:
-        if item.line in done:
-            continue
-        window.append(item)
-        valid += item.error is None
-        if valid >= size:
-            yield window
-            window, valid = [], 0
-    if window:
-        yield window
-
-
-def estimate_tokens(text: str) -> int:
-    return int(len(text.split()) * 1.3) + 2
-
-
-def batches(items: list[InputLine], max_tokens: int) -> list[list[InputLine]]:
-    """Length-sorted (longest first) batches whose estimated tokens stay within the budget."""
-    out: list[list[InputLine]] = []
-    current: list[InputLine] = []
-    used = 0
-    for item in sorted(items, key=lambda i: -estimate_tokens(i.text)):
-        cost = estimate_tokens(item.text)
-        if current and used + cost > max_tokens:
-            out.append(current)
-            current, used = [], 0
-        current.append(item)
-        used += cost
-    if current:
-        out.append(current)
-    return out
-
-
-def is_recoverable(exc: BaseException) -> bool:
-    """Errors that concern a batch's records (OOM, a text the policy refuses), not the run."""
-    import torch
-
-    return isinstance(exc, (InputError, torch.OutOfMemoryError)) or (
-        isinstance(exc, RuntimeError) and "out of memory" in str(exc).lower())
-
-
-def analyze_safely(analyze: Callable[[list[str], list], list[dict]], items: list[InputLine]) -> list[dict]:
-    """Results in item order; a failing batch is split in halves and retried, down to one record,
-    whose failure becomes an error record ({"error": ...})."""
-    try:
-        return analyze([i.text for i in items], [i.id for i in items])
-    except Exception as exc:  # noqa: BLE001 - filtered just below
-        if not is_recoverable(exc):
-            raise
-        _release_cached_memory()
-        if len(items) == 1:
-            code = "too_long" if isinstance(exc, InputError) else "out_of_memory"
-            log.warning("line %d: %s", items[0].line, exc)
-            return [{"error": error_record(items[0], code, str(exc).splitlines()[0])}]
-        log.info("batch of %d failed (%s); splitting it", len(items), type(exc).__name__)
-        middle = len(items) // 2
-        return analyze_safely(analyze, items[:middle]) + analyze_safely(analyze, items[middle:])
-
-
-def _release_cached_memory() -> None:
-    import torch
-
-    if torch.cuda.is_available():
-        torch.cuda.empty_cache()
-
-
-def error_record(item: InputLine, code: str, message: str) -> dict:
-    return {"line": item.line, "id": item.id, "code": code, "message": message, "excerpt": (item.text or "")[:80]}
-
-
-def output_record(item: InputLine, result: dict, carry: list[str]) -> dict:
-    record = {"id": item.id, "line": item.line}
-    record.update({field: item.record[field] for field in carry if field in item.record})
-    record.update({key: value for key, value in result.items() if key != "id"})
-    return record
 
 
 @dataclass
@@ -114,8 +34,15 @@ class Tally:
     errors: Counter = field(default_factory=Counter)
 
 
-def run_infer(config: Config, input_path: str, output: str, *, resume: bool = False, overwrite: bool = False,
-              analyze: Callable[[list[str], list], list[dict]] | None = None) -> dict[str, Any]:
+def run_infer(
+    config: Config,
+    input_path: str,
+    output: str,
+    *,
+    resume: bool = False,
+    overwrite: bool = False,
+    analyze: Callable[[list[str], list], list[dict]] | None = None,
+) -> dict[str, Any]:
     """Run the whole job; returns the summary (also written beside the output).
 
     `analyze` defaults to an `Analyzer` built from `config`, after all checks have passed.
@@ -126,12 +53,16 @@ def run_infer(config: Config, input_path: str, output: str, *, resume: bool = Fa
     manifest = manifest_for(config, input_path)
     check_outputs(paths, manifest, resume, overwrite)
     if analyze is None and settings.backend == "local":
-        analyze = _build_analyze(config)  # a bad device or model fails here, before old output is touched
+        analyze = build_analyze(config)  # a bad device or model fails here, before old output is touched
     done = prepare_outputs(paths, manifest, resume, overwrite)
     tally, started = Tally(), time.monotonic()
     lines = read_lines(stream, settings.text_field, settings.id_field, settings.max_line_bytes, settings.max_depth)
-    with _open_output(paths.output) as out, paths.errors.open("a", encoding="utf-8") as errors, \
-            _progress(stream, input_path, settings.progress) as bar:
+    with (
+        _Output(paths.output) as out,
+        paths.errors.open("a", encoding="utf-8") as errors,
+        _Progress(stream, input_path, settings.progress) as bar,
+    ):
+
         def write(outputs: list[dict], failures: list[dict]) -> None:
             """Append one window's lines and flush them: the unit a crash can lose."""
             errors.write("".join(dumps(e) for e in failures))
@@ -157,12 +88,6 @@ def run_infer(config: Config, input_path: str, output: str, *, resume: bool = Fa
     return summary
 
 
-def _build_analyze(config: Config) -> Callable[[list[str], list], list[dict]]:
-    from nlp.tasks.analyze import Analyzer
-
-    return Analyzer(config).analyze
-
-
 def _counting(lines: Iterator[InputLine], done: set[int], tally: Tally) -> Iterator[InputLine]:
     for item in lines:
         tally.records += 1
@@ -170,36 +95,24 @@ def _counting(lines: Iterator[InputLine], done: set[int], tally: Tally) -> Itera
         yield item
 
 
-def process_window(window: list[InputLine], analyze: Callable, settings) -> tuple[list[dict], list[dict]]:
-    """(output records in input order, error records in input order) for one window."""
-    valid = [item for item in window if item.error is None]
-    results: dict[int, dict] = {}
-    for batch in batches(valid, settings.max_batch_tokens):
-        for item, result in zip(batch, analyze_safely(analyze, batch)):
-            results[item.line] = result
-    outputs, failures = [], []
-    for item in window:
-        result = results.get(item.line)
-        if item.error is not None:
-            failures.append(item.error)
-        elif "error" in result:
-            failures.append(result["error"])
-        else:
-            outputs.append(output_record(item, result, settings.carry))
-    return outputs, failures
-
-
 def summarize_run(tally: Tally, seconds: float, paths: InferPaths, resumed: bool) -> dict[str, Any]:
     processed = tally.records - tally.skipped
     return {
-        "records": tally.records, "processed": processed, "skipped_as_done": tally.skipped,
-        "ok": tally.ok, "errors": sum(tally.errors.values()), "errors_by_code": dict(sorted(tally.errors.items())),
-        "seconds": round(seconds, 3), "records_per_second": round(processed / seconds, 2) if seconds > 0 else None,
-        "resumed": resumed, "output": str(paths.output or "-"), "errors_file": str(paths.errors),
+        "records": tally.records,
+        "processed": processed,
+        "skipped_as_done": tally.skipped,
+        "ok": tally.ok,
+        "errors": sum(tally.errors.values()),
+        "errors_by_code": dict(sorted(tally.errors.items())),
+        "seconds": round(seconds, 3),
+        "records_per_second": round(processed / seconds, 2) if seconds > 0 else None,
+        "resumed": resumed,
+        "output": str(paths.output or "-"),
+        "errors_file": str(paths.errors),
     }
 
 
-class _open_output:
+class _Output:
     """Append to the output file (created with its folder), or write to stdout."""
 
     def __init__(self, path: Path | None):
@@ -219,7 +132,7 @@ class _open_output:
             self.handle.close()
 
 
-class _progress:
+class _Progress:
     """tqdm on stderr: bytes of input read (for the ETA) with records/s alongside; can be off."""
 
     def __init__(self, stream, input_path: str, enabled: bool):
@@ -245,8 +158,11 @@ class _progress:
         self.bar.update(max(0, position - self.position))
         self.position = position
         elapsed = max(time.monotonic() - started, 1e-9)
-        self.bar.set_postfix(records=tally.records, errors=sum(tally.errors.values()),
-                             rec_s=f"{(tally.records - tally.skipped) / elapsed:.1f}")
+        self.bar.set_postfix(
+            records=tally.records,
+            errors=sum(tally.errors.values()),
+            rec_s=f"{(tally.records - tally.skipped) / elapsed:.1f}",
+        )
 
     def __exit__(self, *exc) -> None:
         if self.bar is not None:

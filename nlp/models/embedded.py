@@ -13,9 +13,10 @@ from pathlib import Path
 
 import numpy as np
 
-from nlp.config import ModelSource
-from nlp.models.encoder import Encoder
+from nlp.config import ModelConfig
 from nlp.errors import ModelError
+from nlp.labels import sigmoid, softmax
+from nlp.models.encoder import Encoder
 from nlp.models.load import load_encoder
 from nlp.runtime import Runtime
 
@@ -33,9 +34,11 @@ class EmbeddedHeads:
             meta = json.loads((path / "heads.json").read_text())
             tensors = load_file(path / "heads.safetensors")
         except (OSError, ValueError) as exc:
-            raise ModelError(f"embedded heads are missing or unreadable in {path} ({exc}); reinstall the "
-                             "package or retrain them with `python scripts/train_heads.py`") from None
-        tokenizer, base = load_encoder(ModelSource(model="embedded"), runtime, key="embedded encoder")
+            raise ModelError(
+                f"embedded heads are missing or unreadable in {path} ({exc}); reinstall the "
+                "package or retrain them with `python scripts/train_heads.py`"
+            ) from None
+        tokenizer, base = load_encoder(ModelConfig(model="embedded"), runtime, key="embedded encoder")
         self.meta = meta
         self.topic_labels: list[str] = meta["topic_labels"]
         self.stance_values = np.array(meta["stance_values"], dtype=np.float32)
@@ -64,13 +67,11 @@ class EmbeddedHeads:
 
     def topic_probabilities(self, vectors: np.ndarray) -> np.ndarray:
         weight, bias = self._topic
-        return 1.0 / (1.0 + np.exp(-(vectors @ weight.T + bias)))
+        return sigmoid(vectors @ weight.T + bias)
 
     def stance_probabilities(self, vectors: np.ndarray) -> np.ndarray:
         weight, bias = self._stance
-        logits = vectors @ weight.T + bias
-        z = np.exp(logits - logits.max(axis=1, keepdims=True))
-        return z / z.sum(axis=1, keepdims=True)
+        return softmax(vectors @ weight.T + bias)
 
 
 def is_heads_dir(model: str) -> bool:
@@ -84,11 +85,13 @@ def merge_lora(model, lora: dict, scaling: float):
 
     merged = copy.deepcopy(model)
     modules = dict(merged.named_modules())
-    names = {key[len("lora."):-len(".A")] for key in lora if key.endswith(".A")}
+    names = {key[len("lora.") : -len(".A")] for key in lora if key.endswith(".A")}
     with torch.no_grad():
         for name in sorted(names):
             if name not in modules:
-                raise ModelError(f"embedded adapter names module {name!r}, which MiniLM does not have; retrain the heads")
+                raise ModelError(
+                    f"embedded adapter names module {name!r}, which MiniLM does not have; retrain the heads"
+                )
             weight = modules[name].weight
             delta = (lora[f"lora.{name}.B"].float() @ lora[f"lora.{name}.A"].float()) * scaling
             weight += delta.to(weight.device, weight.dtype)

@@ -60,21 +60,14 @@ class Encoder:
         return out / np.maximum(norms, 1e-12)
 
     def _windows(self, texts: list[str]) -> tuple[list[list[int]], list[int]]:
-        size = self.max_tokens - len(self._head) - len(self._tail)
-        ids = self.tokenizer(texts, add_special_tokens=False)["input_ids"]
-        windows, owners = [], []
-        for owner, tokens in enumerate(ids):
-            for start in range(0, len(tokens), size):
-                windows.append(tokens[start:start + size])
-                owners.append(owner)
-        return windows, owners
+        return token_windows(self.tokenizer, texts, self.max_tokens - len(self._head) - len(self._tail))
 
     @torch.inference_mode()
     def _embed_windows(self, windows: list[list[int]]) -> np.ndarray:
         order = sorted(range(len(windows)), key=lambda i: -len(windows[i]))
         vectors = np.zeros((len(windows), self.dim), dtype=np.float32)
         for first in range(0, len(order), self.batch_size):
-            batch = order[first:first + self.batch_size]
+            batch = order[first : first + self.batch_size]
             encoded = self.tokenizer.pad(
                 {"input_ids": [self._head + windows[i] + self._tail for i in batch]},
                 return_tensors="pt",
@@ -86,12 +79,29 @@ class Encoder:
         return vectors
 
 
+def token_windows(tokenizer: Any, texts: list[str], size: int) -> tuple[list[list[int]], list[int]]:
+    """Each text's token ids (no special tokens) cut into windows of at most `size`, with the text's index."""
+    windows, owners = [], []
+    for owner, tokens in enumerate(tokenizer(texts, add_special_tokens=False)["input_ids"]):
+        for start in range(0, len(tokens), size):
+            windows.append(tokens[start : start + size])
+            owners.append(owner)
+    return windows, owners
+
+
+def document_vectors(encoder: Encoder, documents: list[list[str]]) -> np.ndarray:
+    """The document vector of the embedded heads, in training and inference alike: the unit-length
+    mean of the document's sentence vectors (`documents` holds each document's sentences)."""
+    vectors = encoder.encode([sentence for sentences in documents for sentence in sentences])
+    return mean_vectors(vectors, [len(sentences) for sentences in documents])
+
+
 def mean_vectors(vectors: np.ndarray, counts: list[int]) -> np.ndarray:
     """Unit-length mean of consecutive groups of rows (e.g. a document's sentence vectors)."""
     out = np.zeros((len(counts), vectors.shape[1]), dtype=np.float32)
     start = 0
     for index, count in enumerate(counts):
         if count:
-            out[index] = vectors[start:start + count].mean(axis=0)
+            out[index] = vectors[start : start + count].mean(axis=0)
         start += count
     return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)

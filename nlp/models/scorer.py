@@ -12,6 +12,7 @@ import numpy as np
 import torch
 
 from nlp.errors import ModelError
+from nlp.labels import softmax
 from nlp.models.load import input_limit
 from nlp.runtime import Runtime
 from nlp.sentences import count_tokens, pack_sentences
@@ -30,7 +31,9 @@ class SequenceScorer:
         longest = max((count_tokens(self.tokenizer, h) for h in hypotheses), default=0)
         probe = "north"  # special tokens around one word, or around a pair of them
         pair = probe if hypotheses else None
-        specials = len(self.tokenizer(probe, pair)["input_ids"]) - count_tokens(self.tokenizer, probe) * (2 if pair else 1)
+        specials = len(self.tokenizer(probe, pair)["input_ids"]) - count_tokens(self.tokenizer, probe) * (
+            2 if pair else 1
+        )
         return max(8, self.limit - longest - specials)
 
     def chunks(self, text: str, hypotheses: list[str] = ()) -> list[str]:
@@ -41,14 +44,15 @@ class SequenceScorer:
         order = sorted(range(len(texts)), key=lambda i: -(len(texts[i]) + (len(pairs[i]) if pairs else 0)))
         out = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
         for first in range(0, len(order), self.batch_size):
-            batch = order[first:first + self.batch_size]
+            batch = order[first : first + self.batch_size]
             out[batch] = self._forward([texts[i] for i in batch], [pairs[i] for i in batch] if pairs else None)
         return out
 
     @torch.inference_mode()
     def _forward(self, texts: list[str], pairs: list[str] | None) -> np.ndarray:
-        encoded = self.tokenizer(texts, pairs, return_tensors="pt", padding=True, truncation=True,
-                                 max_length=self.limit).to(self.runtime.device)
+        encoded = self.tokenizer(
+            texts, pairs, return_tensors="pt", padding=True, truncation=True, max_length=self.limit
+        ).to(self.runtime.device)
         return self.model(**encoded).logits.float().cpu().numpy()
 
 
@@ -69,8 +73,3 @@ def entailment(scorer: SequenceScorer, premises: list[str], hypotheses: list[str
     contra = label_index(scorer.labels, "contra", model_name)
     logits = scorer.logits(premises, hypotheses)[:, [contra, entail]]
     return softmax(logits)[:, 1]
-
-
-def softmax(x: np.ndarray) -> np.ndarray:
-    z = np.exp(x - x.max(axis=-1, keepdims=True))
-    return z / z.sum(axis=-1, keepdims=True)

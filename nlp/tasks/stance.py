@@ -8,31 +8,30 @@ direction (for a neutral text: the most neutral ones), with their offsets in the
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 
-from nlp.config import Stance as StanceConfig
-from nlp.models.encoder import mean_vectors
+from nlp.config import StanceConfig
 from nlp.errors import ConfigError, ModelError
+from nlp.labels import softmax, stance_label, stance_value
 from nlp.models.embedded import EmbeddedHeads, is_heads_dir
+from nlp.models.encoder import mean_vectors
 from nlp.models.load import load_classifier
-from nlp.models.scorer import SequenceScorer, entailment, softmax
+from nlp.models.scorer import SequenceScorer, entailment
 from nlp.runtime import Runtime
 from nlp.sentences import Sentence, split_sentences
 from nlp.targets import TargetMatcher
 
 # (document score, confidence, one score per sentence; NaN where a sentence was not scored)
 Prediction = tuple[float, float, np.ndarray]
-_NAMED_VALUES = {"critical": -1.0, "hostile": -1.0, "negative": -1.0, "against": -1.0,
-                 "neutral": 0.0, "none": 0.0, "supportive": 1.0, "positive": 1.0, "favor": 1.0, "favour": 1.0}
 _NLI_MAX_SENTENCES = 64
 
 
 def build_stance_scorer(config: StanceConfig, runtime: Runtime) -> StanceScorer:
     if is_heads_dir(config.model):
         if config.backend not in ("auto", "embedded"):
-            raise ConfigError(f"stance.backend: {config.backend!r} needs a model; stance.model {config.model!r} is embedded heads")
+            raise ConfigError(
+                f"stance.backend: {config.backend!r} needs a model; stance.model {config.model!r} is embedded heads"
+            )
         return StanceScorer(config, EmbeddedStance(EmbeddedHeads.shared(runtime, config.model), config))
     if config.backend == "embedded":
         raise ConfigError("stance.backend: 'embedded' needs stance.model: embedded (or a folder of trained heads)")
@@ -55,13 +54,16 @@ class StanceScorer:
         sentences = [split_sentences(text) for text in texts]
         mentions = [[self.matcher.mentioned_in(s.text) for s in group] for group in sentences]
         about = [i for i, text in enumerate(texts) if self.matcher.mentioned_in(text)]
-        predictions = self.backend.predict([texts[i] for i in about], [sentences[i] for i in about],
-                                           [mentions[i] for i in about])
+        predictions = self.backend.predict(
+            [texts[i] for i in about], [sentences[i] for i in about], [mentions[i] for i in about]
+        )
         records = [self._abstain() for _ in texts]
         for i, (score, confidence, per_sentence) in zip(about, predictions):
             label = self.label(score)
             records[i] = {
-                "target": self.config.target, "score": round(score, 4), "label": label,
+                "target": self.config.target,
+                "score": round(score, 4),
+                "label": label,
                 "confidence": round(float(np.clip(confidence, 0.0, 1.0)), 4),
                 "evidence": pick_evidence(sentences[i], per_sentence, mentions[i], label, self.config.evidence),
                 "mentions": sum(mentions[i]),
@@ -69,15 +71,22 @@ class StanceScorer:
         return records
 
     def label(self, score: float) -> str:
-        low, high = self.config.cut_points
-        return "critical" if score < low else "supportive" if score > high else "neutral"
+        return stance_label(score, self.config.cut_points)
 
     def _abstain(self) -> dict:
-        return {"target": self.config.target, "score": None, "label": "not_about_target",
-                "confidence": 1.0, "evidence": [], "mentions": 0}
+        return {
+            "target": self.config.target,
+            "score": None,
+            "label": "not_about_target",
+            "confidence": 1.0,
+            "evidence": [],
+            "mentions": 0,
+        }
 
 
-def pick_evidence(sentences: list[Sentence], scores: np.ndarray, mentions: list[bool], label: str, k: int) -> list[dict]:
+def pick_evidence(
+    sentences: list[Sentence], scores: np.ndarray, mentions: list[bool], label: str, k: int
+) -> list[dict]:
     """The k sentences that most support `label`; sentences naming the target count double."""
     scored = [i for i in range(len(sentences)) if not np.isnan(scores[i])]
     if label == "supportive":
@@ -87,11 +96,20 @@ def pick_evidence(sentences: list[Sentence], scores: np.ndarray, mentions: list[
     else:
         strength = {i: 1.0 - abs(scores[i]) for i in scored}
     ranked = sorted(strength, key=lambda i: -strength[i] * (1.0 if mentions[i] else 0.5))[:k]
-    return [{"text": sentences[i].text, "start": sentences[i].start, "end": sentences[i].end,
-             "score": round(float(scores[i]), 4)} for i in ranked]
+    return [
+        {
+            "text": sentences[i].text,
+            "start": sentences[i].start,
+            "end": sentences[i].end,
+            "score": round(float(scores[i]), 4),
+        }
+        for i in ranked
+    ]
 
 
-def bucket_confidence(probabilities: np.ndarray, values: np.ndarray, score: float, cut_points: tuple[float, float]) -> float:
+def bucket_confidence(
+    probabilities: np.ndarray, values: np.ndarray, score: float, cut_points: tuple[float, float]
+) -> float:
     """Probability mass on the side of the scale the label is on (critical < 0 < supportive)."""
     low, high = cut_points
     side = values < 0 if score < low else values > 0 if score > high else values == 0
@@ -110,7 +128,9 @@ class EmbeddedStance:
     def __init__(self, heads: EmbeddedHeads, config: StanceConfig):
         self.heads, self.config = heads, config
 
-    def predict(self, texts: list[str], sentences: list[list[Sentence]], mentions: list[list[bool]]) -> list[Prediction]:
+    def predict(
+        self, texts: list[str], sentences: list[list[Sentence]], mentions: list[list[bool]]
+    ) -> list[Prediction]:
         vectors = self.heads.encoder("stance").encode([s.text for group in sentences for s in group])
         counts = [len(group) for group in sentences]
         documents = self.heads.stance_probabilities(mean_vectors(vectors, counts))
@@ -119,7 +139,7 @@ class EmbeddedStance:
         for probabilities, count in zip(documents, counts):
             score = float(probabilities @ self.heads.stance_values)
             confidence = bucket_confidence(probabilities, self.heads.stance_values, score, self.config.cut_points)
-            out.append((score, confidence, per_sentence[start:start + count]))
+            out.append((score, confidence, per_sentence[start : start + count]))
             start += count
         return out
 
@@ -130,9 +150,11 @@ class ClassifierStance:
     def __init__(self, scorer: SequenceScorer, config: StanceConfig):
         self.scorer, self.config = scorer, config
         self.regression = len(scorer.labels) == 1
-        self.values = None if self.regression else np.array([label_value(l, config.model) for l in scorer.labels])
+        self.values = None if self.regression else np.array([label_value(name, config.model) for name in scorer.labels])
 
-    def predict(self, texts: list[str], sentences: list[list[Sentence]], mentions: list[list[bool]]) -> list[Prediction]:
+    def predict(
+        self, texts: list[str], sentences: list[list[Sentence]], mentions: list[list[bool]]
+    ) -> list[Prediction]:
         chunks = [self.scorer.chunks(text) for text in texts]
         flat_sentences = [s.text for group in sentences for s in group]
         logits = self.scorer.logits([c for group in chunks for c in group] + flat_sentences)
@@ -141,12 +163,15 @@ class ClassifierStance:
         out, chunk_start, sentence_start = [], 0, 0
         for group, sentence_group in zip(chunks, sentences):
             weights = np.array([len(c) for c in group], dtype=np.float64)
-            rows = chunk_scores[chunk_start:chunk_start + len(group)]
+            rows = chunk_scores[chunk_start : chunk_start + len(group)]
             mean = (rows * weights[:, None]).sum(axis=0) / weights.sum()
             score = float(np.clip(mean[0], -1, 1)) if self.regression else float(mean @ self.values)
-            confidence = (score_confidence(score, self.config.cut_points) if self.regression
-                          else bucket_confidence(mean, self.values, score, self.config.cut_points))
-            sentence_rows = sentence_scores[sentence_start:sentence_start + len(sentence_group)]
+            confidence = (
+                score_confidence(score, self.config.cut_points)
+                if self.regression
+                else bucket_confidence(mean, self.values, score, self.config.cut_points)
+            )
+            sentence_rows = sentence_scores[sentence_start : sentence_start + len(sentence_group)]
             per_sentence = sentence_rows[:, 0] if self.regression else sentence_rows @ self.values
             out.append((score, confidence, np.clip(per_sentence, -1, 1)))
             chunk_start += len(group)
@@ -156,16 +181,6 @@ class ClassifierStance:
     def _scores(self, logits: np.ndarray) -> np.ndarray:
         """Raw outputs for a regressor, probabilities otherwise."""
         return logits if self.regression else softmax(logits)
-
-
-def stance_value(label: str) -> float | None:
-    """The stance a class name stands for (critical -1, neutral 0, ..., or a number in [-1, 1]); None if none."""
-    name = label.strip().lower()
-    if name in _NAMED_VALUES:
-        return _NAMED_VALUES[name]
-    if re.fullmatch(r"[+-]?\d+(\.\d+)?", name) and -1 <= float(name) <= 1:
-        return float(name)
-    return None
 
 
 def label_value(label: str, model: str) -> float:
@@ -185,7 +200,9 @@ class NliStance:
         self.scorer, self.config = scorer, config
         self.hypotheses = [config.hypotheses[key].format(target=config.target) for key in ("supportive", "critical")]
 
-    def predict(self, texts: list[str], sentences: list[list[Sentence]], mentions: list[list[bool]]) -> list[Prediction]:
+    def predict(
+        self, texts: list[str], sentences: list[list[Sentence]], mentions: list[list[bool]]
+    ) -> list[Prediction]:
         picked = [[i for i, named in enumerate(flags) if named][:_NLI_MAX_SENTENCES] for flags in mentions]
         premises = [group[i].text for group, indices in zip(sentences, picked) for i in indices for _ in (0, 1)]
         hypotheses = self.hypotheses * (len(premises) // 2)
@@ -194,7 +211,7 @@ class NliStance:
         out, start = [], 0
         for group, indices in zip(sentences, picked):
             per_sentence = np.full(len(group), np.nan)
-            per_sentence[indices] = sentence_scores[start:start + len(indices)]
+            per_sentence[indices] = sentence_scores[start : start + len(indices)]
             start += len(indices)
             score = float(np.nanmean(per_sentence)) if indices else 0.0
             out.append((score, score_confidence(score, self.config.cut_points), per_sentence))

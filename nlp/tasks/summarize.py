@@ -13,9 +13,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from nlp.config import EMBEDDED, Summarizer as SummarizerConfig
-from nlp.models.encoder import Encoder
+from nlp.config import EMBEDDED, SummarizerConfig
 from nlp.errors import ConfigError, InputError
+from nlp.models.encoder import Encoder
 from nlp.models.load import input_limit, load_encoder, load_seq2seq
 from nlp.runtime import Runtime
 from nlp.sentences import pack_sentences, split_sentences
@@ -117,7 +117,7 @@ class AbstractiveSummarizer:
         start = 0
         while start < len(order):
             cap = caps[order[start]]
-            batch = [i for i in order[start:start + size] if caps[i] == cap]
+            batch = [i for i in order[start : start + size] if caps[i] == cap]
             for i, summary in zip(batch, self._generate_batch([texts[i] for i in batch], cap)):
                 outputs[i] = summary
             start += len(batch)
@@ -137,7 +137,10 @@ class AbstractiveSummarizer:
             settings.min_length = None
         encoded = self.tokenizer(
             [self.prefix + text for text in texts],
-            return_tensors="pt", padding=True, truncation=True, max_length=self.limit,
+            return_tensors="pt",
+            padding=True,
+            truncation=True,
+            max_length=self.limit,
         ).to(self.runtime.device)
         generated = self.model.generate(**encoded, generation_config=settings)
         return [text.strip() for text in self.tokenizer.batch_decode(generated, skip_special_tokens=True)]
@@ -167,13 +170,18 @@ class ExtractiveSummarizer:
         counts = [len(ids) for ids in self.encoder.tokenizer(texts, add_special_tokens=False)["input_ids"]]
         records, offset = [], 0
         for sentences, n in zip(split, counts):
-            chosen = select_central(vectors[offset:offset + len(sentences)], self.max_sentences)
+            chosen = select_central(vectors[offset : offset + len(sentences)], self.max_sentences)
             offset += len(sentences)
-            records.append({
-                "text": join_sentences([sentences[i].text for i in chosen]),
-                "method": self.method, "input_tokens": n, "chunks": 1, "truncated": False,
-                "sentences": [[sentences[i].start, sentences[i].end] for i in chosen],
-            })
+            records.append(
+                {
+                    "text": join_sentences([sentences[i].text for i in chosen]),
+                    "method": self.method,
+                    "input_tokens": n,
+                    "chunks": 1,
+                    "truncated": False,
+                    "sentences": [[sentences[i].start, sentences[i].end] for i in chosen],
+                }
+            )
         return records
 
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from nlp.config import Topic as TopicConfig
-from nlp.models.encoder import mean_vectors
+from nlp.config import TopicConfig
 from nlp.errors import ConfigError
+from nlp.labels import sigmoid, softmax
 from nlp.models.embedded import EmbeddedHeads, is_heads_dir
+from nlp.models.encoder import mean_vectors
 from nlp.models.load import load_classifier
-from nlp.models.scorer import SequenceScorer, entailment, label_index, softmax
+from nlp.models.scorer import SequenceScorer, entailment, label_index
 from nlp.runtime import Runtime
 from nlp.sentences import split_sentences
 
@@ -24,7 +25,9 @@ def build_topic_classifier(config: TopicConfig, runtime: Runtime) -> EmbeddedTop
         raise ConfigError("topic.backend: 'embedded' needs topic.model: embedded (or a folder of trained heads)")
     if is_heads_dir(config.model):
         if config.backend not in ("auto", "embedded"):
-            raise ConfigError(f"topic.backend: {config.backend!r} needs a model; topic.model {config.model!r} is embedded heads")
+            raise ConfigError(
+                f"topic.backend: {config.backend!r} needs a model; topic.model {config.model!r} is embedded heads"
+            )
         return EmbeddedTopic(EmbeddedHeads.shared(runtime, config.model), config)
     tokenizer, model = load_classifier(config, runtime, key="topic.model")
     scorer = SequenceScorer(tokenizer, model, runtime, config.batch_size)
@@ -84,8 +87,9 @@ class NliTopic:
             logits = self.scorer.logits(premises, hypotheses)[:, entail]
             per_pair = softmax(logits.reshape(-1, len(self.labels))).reshape(-1)
         per_chunk = per_pair.reshape(-1, len(self.labels))
-        return [topic_record(self.labels, scores, self.config.threshold)
-                for scores in weighted_means(per_chunk, chunks)]
+        return [
+            topic_record(self.labels, scores, self.config.threshold) for scores in weighted_means(per_chunk, chunks)
+        ]
 
 
 class ClassifierTopic:
@@ -98,9 +102,11 @@ class ClassifierTopic:
     def classify(self, texts: list[str]) -> list[dict]:
         chunks = [self.scorer.chunks(text) for text in texts]
         logits = self.scorer.logits([chunk for group in chunks for chunk in group])
-        probabilities = 1.0 / (1.0 + np.exp(-logits)) if self.multi_label else softmax(logits)
-        return [topic_record(self.scorer.labels, scores, self.config.threshold)
-                for scores in weighted_means(probabilities, chunks)]
+        probabilities = sigmoid(logits) if self.multi_label else softmax(logits)
+        return [
+            topic_record(self.scorer.labels, scores, self.config.threshold)
+            for scores in weighted_means(probabilities, chunks)
+        ]
 
 
 def weighted_means(rows: np.ndarray, chunks: list[list[str]]) -> list[np.ndarray]:
@@ -108,6 +114,6 @@ def weighted_means(rows: np.ndarray, chunks: list[list[str]]) -> list[np.ndarray
     out, start = [], 0
     for group in chunks:
         weights = np.array([max(1, len(chunk)) for chunk in group], dtype=np.float64)
-        out.append((rows[start:start + len(group)] * weights[:, None]).sum(axis=0) / weights.sum())
+        out.append((rows[start : start + len(group)] * weights[:, None]).sum(axis=0) / weights.sum())
         start += len(group)
     return out

@@ -6,17 +6,19 @@ import json
 
 import numpy as np
 import pytest
-from conftest import REPO
 
+from helpers import REPO, load_script
 from nlp.models.embedded import EmbeddedHeads
-from nlp.finetune.heads import main
 
 
 @pytest.fixture(scope="module")
 def small_split(tmp_path_factory):
     """10 items per stance level from the training data, and 5 more as 'held-out'."""
-    rows = [json.loads(line) for path in sorted((REPO / "data/news/train").glob("*.jsonl"))
-            for line in path.read_text().splitlines()]
+    rows = [
+        json.loads(line)
+        for path in sorted((REPO / "data/news/train").glob("*.jsonl"))
+        for line in path.read_text().splitlines()
+    ]
     picked, heldout = [], []
     for value in (-1, -0.5, 0, 0.5, 1):
         level = [r for r in rows if r["stance"] == value and len(r["text"]) < 900]
@@ -30,8 +32,22 @@ def small_split(tmp_path_factory):
 
 def test_trained_artifacts_load_through_the_inference_path(small_split, runtime_cpu):
     out = small_split / "heads"
-    code = main(["--output", str(out), "--train", str(small_split / "train.jsonl"), "--heldout",
-                 str(small_split / "heldout.jsonl"), "--cv-folds", "0", "--steps", "2", "--batch-pairs", "4"])
+    code = load_script("train_heads").main(
+        [
+            "--output",
+            str(out),
+            "--train",
+            str(small_split / "train.jsonl"),
+            "--heldout",
+            str(small_split / "heldout.jsonl"),
+            "--cv-folds",
+            "0",
+            "--steps",
+            "2",
+            "--batch-pairs",
+            "4",
+        ]
+    )
     assert code == 0
     meta = json.loads((out / "heads.json").read_text())
     assert meta["topic_labels"] == ["security", "diplomacy", "sanctions"] and "command" in meta
@@ -45,16 +61,32 @@ def test_trained_artifacts_load_through_the_inference_path(small_split, runtime_
 
 
 def test_topic_share_adds_topic_pairs_and_zero_keeps_the_stance_pairs():
-    from nlp.finetune.lora import LoraSettings, sample_pairs, training_pairs
+    from nlp.finetune.config import HeadsConfig
     from nlp.finetune.heads import Item
+    from nlp.finetune.lora import sample_pairs, training_pairs
 
-    items = [Item((topic,), stance, (f"s{k}",)) for k, (topic, stance) in enumerate(
-        [("security", -1.0), ("diplomacy", -1.0), ("sanctions", 1.0), ("security", 1.0), ("diplomacy", 0.0), ("sanctions", 0.0)])]
+    items = [
+        Item((topic,), stance, (f"s{k}",))
+        for k, (topic, stance) in enumerate(
+            [
+                ("security", -1.0),
+                ("diplomacy", -1.0),
+                ("sanctions", 1.0),
+                ("security", 1.0),
+                ("diplomacy", 0.0),
+                ("sanctions", 0.0),
+            ]
+        )
+    ]
     owners = np.arange(len(items))
-    pairs, goals = training_pairs(items, owners, LoraSettings(steps=4, batch_pairs=4), np.random.default_rng(0))
-    expected = sample_pairs(np.array([i.stance for i in items], dtype=np.float32), 16, np.random.default_rng(0), "binary")
+    pairs, goals = training_pairs(items, owners, HeadsConfig(steps=4, batch_pairs=4), np.random.default_rng(0))
+    expected = sample_pairs(
+        np.array([i.stance for i in items], dtype=np.float32), 16, np.random.default_rng(0), "binary"
+    )
     assert np.array_equal(pairs, expected[0]) and np.array_equal(goals, expected[1])  # shipped heads unchanged
-    pairs, goals = training_pairs(items, owners, LoraSettings(steps=4, batch_pairs=4, topic_share=0.5), np.random.default_rng(0))
+    pairs, goals = training_pairs(
+        items, owners, HeadsConfig(steps=4, batch_pairs=4, topic_share=0.5), np.random.default_rng(0)
+    )
     same_topic = np.array([items[a].topics == items[b].topics for a, b in pairs])
     same_stance = np.array([items[a].stance == items[b].stance for a, b in pairs])
     assert len(pairs) == 16 and all(goal in (t, s) for goal, t, s in zip(goals, same_topic, same_stance))

@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from nlp.tasks.topic import build_topic_classifier
-from nlp.config import Stance as StanceConfig, Topic as TopicConfig
+from nlp.config import StanceConfig, TopicConfig
 from nlp.models.embedded import HEADS_DIR, EmbeddedHeads, merge_lora
 from nlp.tasks.stance import build_stance_scorer
+from nlp.tasks.topic import build_topic_classifier
 
 TOPIC_CASES = {
     "security": [
@@ -92,7 +92,7 @@ def test_embedded_topic_on_clear_cases(topic, label):
 def test_embedded_stance_on_clear_cases(stance, label):
     for record, text in zip(stance.score(STANCE_CASES[label]), STANCE_CASES[label]):
         assert record["label"] == label, record
-        assert record["evidence"] and all(text[e["start"]:e["end"]] == e["text"] for e in record["evidence"])
+        assert record["evidence"] and all(text[e["start"] : e["end"]] == e["text"] for e in record["evidence"])
 
 
 def test_embedded_stance_orders_the_scale(stance):

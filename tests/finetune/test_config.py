@@ -15,15 +15,25 @@ def write(tmp_path, text: str) -> str:
 
 
 def test_unknown_training_key_names_the_closest_field(tmp_path):
-    with pytest.raises(ConfigError, match=r"unknown key 'training.num_train_epoch'.*did you mean training.'num_train_epochs'"):
+    with pytest.raises(
+        ConfigError, match=r"unknown key 'training.num_train_epoch'.*did you mean training.'num_train_epochs'"
+    ):
         load_finetune_config(write(tmp_path, "training:\n  num_train_epoch: 2\n"))
 
 
 def test_values_take_the_field_types(tmp_path):
-    path = write(tmp_path, "training:\n  learning_rate: 2e-5\n  num_train_epochs: 2\n  save_steps: 10\n  max_steps: 4.0\n")
+    path = write(
+        tmp_path, "training:\n  learning_rate: 2e-5\n  num_train_epochs: 2\n  save_steps: 10\n  max_steps: 4.0\n"
+    )
     training = load_finetune_config(path).training
-    assert training["learning_rate"] == pytest.approx(2e-5) and isinstance(training["learning_rate"], float)  # YAML gave a str
-    assert isinstance(training["num_train_epochs"], float) and training["max_steps"] == 4 and isinstance(training["max_steps"], int)
+    assert training["learning_rate"] == pytest.approx(2e-5) and isinstance(
+        training["learning_rate"], float
+    )  # YAML gave a str
+    assert (
+        isinstance(training["num_train_epochs"], float)
+        and training["max_steps"] == 4
+        and isinstance(training["max_steps"], int)
+    )
     with pytest.raises(ConfigError, match=r"override 'training.per_device_train_batch_size=many'.*expected int"):
         load_finetune_config(path, ["training.per_device_train_batch_size=many"])
     with pytest.raises(ConfigError, match=r"training.max_steps: expected int, found 2.5"):
@@ -36,7 +46,9 @@ def test_toolkit_managed_keys_point_to_their_place(tmp_path):
     path = write(tmp_path, "")
     with pytest.raises(ConfigError, match="training.output_dir is set by the toolkit; use the top-level output_dir"):
         load_finetune_config(path, ["training.output_dir=/tmp/x"])
-    with pytest.raises(ConfigError, match="training.resume_from_checkpoint is set by the toolkit; use `nlp finetune --resume`"):
+    with pytest.raises(
+        ConfigError, match="training.resume_from_checkpoint is set by the toolkit; use `nlp finetune --resume`"
+    ):
         load_finetune_config(path, ["training.resume_from_checkpoint=x"])
 
 

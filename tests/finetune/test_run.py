@@ -11,14 +11,15 @@ import sys
 
 import pytest
 import torch
-from conftest import CORPUS, REPO, save_bert_classifier
 from safetensors.torch import load_file
 
+from helpers import CORPUS, REPO, load_script, save_bert_classifier
 from nlp.cli import main
 from nlp.config import load_config
 from nlp.errors import ConfigError, InputError, ModelError, RunFailed
-from nlp.finetune.run import last_checkpoint, run_finetune
 from nlp.finetune.config import load_finetune_config
+from nlp.finetune.outputs import last_checkpoint
+from nlp.finetune.run import run_finetune
 
 TOPICS = ["security", "diplomacy", "sanctions", "security", "security", "diplomacy", "sanctions", "diplomacy"]
 STANCES = [-1, 0, -0.5, -0.5, 1, 0.5, 0.5, 0]
@@ -32,11 +33,15 @@ def write_jsonl(path, rows):
 @pytest.fixture(scope="module")
 def data(tmp_path_factory):
     folder = tmp_path_factory.mktemp("finetune-data")
-    rows = [{"text": text, "topics": [topic], "stance": stance, "summary": text.split(",")[0]}
-            for text, topic, stance in zip(CORPUS * 2, TOPICS * 2, STANCES * 2)]
+    rows = [
+        {"text": text, "topics": [topic], "stance": stance, "summary": text.split(",")[0]}
+        for text, topic, stance in zip(CORPUS * 2, TOPICS * 2, STANCES * 2)
+    ]
     rows[3]["topics"] = ["security", "diplomacy"]
-    return {"train": write_jsonl(folder / "train.jsonl", rows), "single": write_jsonl(
-        folder / "single.jsonl", [{"text": r["text"], "label": r["topics"][0]} for r in rows])}
+    return {
+        "train": write_jsonl(folder / "train.jsonl", rows),
+        "single": write_jsonl(folder / "single.jsonl", [{"text": r["text"], "label": r["topics"][0]} for r in rows]),
+    }
 
 
 def config_file(tmp_path, text: str):
@@ -47,10 +52,17 @@ def config_file(tmp_path, text: str):
 
 def finetune(tmp_path, base, task: str, data_file, *overrides: str, name: str = "out", **extra: str):
     """Load a small config for `task` (2 optimizer steps, CPU) with overrides and run it."""
-    fields = {"topic": "label_field: topics", "stance": "label_field: stance", "summarization": "summary_field: summary"}
-    path = config_file(tmp_path, f"task: {task}\nmodel: {base}\noutput_dir: {tmp_path / name}\n"
-                                 f"runtime: {{device: cpu}}\ndata:\n  train_file: {data_file}\n  {fields[task]}\n"
-                                 "training:\n  max_steps: 2\n  learning_rate: 1e-3\n  disable_tqdm: true\n")
+    fields = {
+        "topic": "label_field: topics",
+        "stance": "label_field: stance",
+        "summarization": "summary_field: summary",
+    }
+    path = config_file(
+        tmp_path,
+        f"task: {task}\nmodel: {base}\noutput_dir: {tmp_path / name}\n"
+        f"runtime: {{device: cpu}}\ndata:\n  train_file: {data_file}\n  {fields[task]}\n"
+        "training:\n  max_steps: 2\n  learning_rate: 1e-3\n  disable_tqdm: true\n",
+    )
     config = load_finetune_config(path, [*overrides, *(f"{k}={v}" for k, v in extra.items())])
     run_finetune(config)
     return tmp_path / name
@@ -62,8 +74,14 @@ def test_topic_model_loads_in_a_pipeline_and_through_a_config(tmp_path, tiny_ber
     from nlp.tasks.analyze import Analyzer
 
     out = finetune(tmp_path, tiny_bert_base, "topic", data["train"])
-    assert {"model.safetensors", "tokenizer.json", "config.json", "metrics.json", "README.md",
-            "finetune_config.yaml"} <= {p.name for p in out.iterdir()}
+    assert {
+        "model.safetensors",
+        "tokenizer.json",
+        "config.json",
+        "metrics.json",
+        "README.md",
+        "finetune_config.yaml",
+    } <= {p.name for p in out.iterdir()}
     assert not list(out.glob("*.bin")) or [p.name for p in out.glob("*.bin")] == ["training_args.bin"]
     model_config = json.loads((out / "config.json").read_text())
     assert model_config["id2label"] == {"0": "security", "1": "diplomacy", "2": "sanctions"}
@@ -119,12 +137,17 @@ def test_head_only_leaves_the_pretrained_body_unchanged(tmp_path, tiny_bert_base
     full = weights(finetune(tmp_path, tiny_bert_base, "topic", data["single"], "data.label_field=label", name="full"))
     assert any(not torch.equal(full[key], base[key.removeprefix("bert.")]) for key in body)
     with pytest.raises(ConfigError, match="head_only trains a classifier head"):
-        load_finetune_config(config_file(tmp_path, "task: summarization\nmodel: x\noutput_dir: o\n"
-                                                   "data: {train_file: t.jsonl}\nhead_only: true\n"))
+        load_finetune_config(
+            config_file(
+                tmp_path, "task: summarization\nmodel: x\noutput_dir: o\ndata: {train_file: t.jsonl}\nhead_only: true\n"
+            )
+        )
 
 
 def test_bad_data_stops_the_run_before_anything_is_written(tmp_path, tiny_bert_base):
-    bad = write_jsonl(tmp_path / "bad.jsonl", [{"text": "fine", "topics": ["security"]}, {"text": "", "topics": ["security"]}])
+    bad = write_jsonl(
+        tmp_path / "bad.jsonl", [{"text": "fine", "topics": ["security"]}, {"text": "", "topics": ["security"]}]
+    )
     with pytest.raises(InputError, match=r"1 problem\(s\), training not started: empty 'text' \(1 row: line 2\)"):
         finetune(tmp_path, tiny_bert_base, "topic", bad)
     assert not (tmp_path / "out").exists()
@@ -139,9 +162,12 @@ def test_a_model_that_fails_to_load_leaves_the_output_untouched(tmp_path, tiny_b
 
 
 def test_training_arguments_own_checks_come_before_any_data(tmp_path, tiny_bert_base):
-    path = config_file(tmp_path, f"task: topic\nmodel: {tiny_bert_base}\noutput_dir: {tmp_path / 'o'}\n"
-                                 f"data: {{train_file: {tmp_path / 'none.jsonl'}}}\n"
-                                 "training: {load_best_model_at_end: true, eval_strategy: epoch, save_strategy: 'no'}\n")
+    path = config_file(
+        tmp_path,
+        f"task: topic\nmodel: {tiny_bert_base}\noutput_dir: {tmp_path / 'o'}\n"
+        f"data: {{train_file: {tmp_path / 'none.jsonl'}}}\n"
+        "training: {load_best_model_at_end: true, eval_strategy: epoch, save_strategy: 'no'}\n",
+    )
     with pytest.raises(ConfigError, match="training: "):  # not the missing data file: the arguments fail first
         run_finetune(load_finetune_config(path))
 
@@ -153,9 +179,16 @@ def test_an_existing_output_needs_resume_or_overwrite(tmp_path, tiny_bert_base, 
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "notes.txt").write_text("keep me")
     with pytest.raises(ConfigError, match="not a finetune run"):
-        run_finetune(load_finetune_config(config_file(tmp_path, f"task: topic\nmodel: {tiny_bert_base}\n"
-                     f"output_dir: {tmp_path / 'mine'}\ndata: {{train_file: {data['train']}, label_field: topics}}\n")),
-                     overwrite=True)
+        run_finetune(
+            load_finetune_config(
+                config_file(
+                    tmp_path,
+                    f"task: topic\nmodel: {tiny_bert_base}\n"
+                    f"output_dir: {tmp_path / 'mine'}\ndata: {{train_file: {data['train']}, label_field: topics}}\n",
+                )
+            ),
+            overwrite=True,
+        )
     assert (tmp_path / "mine" / "notes.txt").read_text() == "keep me"
 
 
@@ -172,8 +205,14 @@ def test_same_seed_gives_identical_weights_and_another_seed_does_not(tmp_path, t
 
 
 def test_resume_continues_from_the_last_complete_checkpoint(tmp_path, tiny_bert_base, data):
-    steps = ["training.max_steps=4", "training.eval_strategy=steps", "training.eval_steps=1", "training.save_total_limit=null",
-             "early_stopping_patience=null", "training.load_best_model_at_end=false"]
+    steps = [
+        "training.max_steps=4",
+        "training.eval_strategy=steps",
+        "training.eval_steps=1",
+        "training.save_total_limit=null",
+        "early_stopping_patience=null",
+        "training.load_best_model_at_end=false",
+    ]
     whole = finetune(tmp_path, tiny_bert_base, "topic", data["train"], *steps, name="whole")
     # A crash during step 4's save: checkpoints 1-2 complete, 3 torn (no trainer state), no final model.
     crashed = tmp_path / "crashed"
@@ -183,11 +222,17 @@ def test_resume_continues_from_the_last_complete_checkpoint(tmp_path, tiny_bert_
         shutil.copytree(whole / f"checkpoint-{step}", crashed / f"checkpoint-{step}")
     (crashed / "checkpoint-3" / "trainer_state.json").unlink()
     assert last_checkpoint(crashed) == str(crashed / "checkpoint-2")
-    resumed_config = load_finetune_config(config_file(tmp_path, (whole / "finetune_config.yaml").read_text()),
-                                          [f"output_dir={crashed}"])
+    resumed_config = load_finetune_config(
+        config_file(tmp_path, (whole / "finetune_config.yaml").read_text()), [f"output_dir={crashed}"]
+    )
     with pytest.raises(ConfigError, match=r"--resume: max_length differs from the first run \(256 then, 32 now\)"):
-        run_finetune(load_finetune_config(config_file(tmp_path, (whole / "finetune_config.yaml").read_text()),
-                                          [f"output_dir={crashed}", "max_length=32"]), resume=True)
+        run_finetune(
+            load_finetune_config(
+                config_file(tmp_path, (whole / "finetune_config.yaml").read_text()),
+                [f"output_dir={crashed}", "max_length=32"],
+            ),
+            resume=True,
+        )
     run_finetune(resumed_config, resume=True)
     state = json.loads((crashed / "checkpoint-4" / "trainer_state.json").read_text())
     assert state["global_step"] == 4
@@ -205,8 +250,11 @@ def test_nan_loss_stops_the_run_with_a_clear_message(tmp_path, data):
     with pytest.raises(RunFailed, match=r"training loss became nan at step 1 .*no final model was written"):
         finetune(tmp_path, broken, "topic", data["train"])
     assert not (tmp_path / "out" / "model.safetensors").exists()
-    path = config_file(tmp_path, f"task: topic\nmodel: {broken}\noutput_dir: {tmp_path / 'cli'}\n"
-                                 f"data: {{train_file: {data['train']}, label_field: topics}}\n")
+    path = config_file(
+        tmp_path,
+        f"task: topic\nmodel: {broken}\noutput_dir: {tmp_path / 'cli'}\n"
+        f"data: {{train_file: {data['train']}, label_field: topics}}\n",
+    )
     assert main(["finetune", "--config", path, "runtime.device=cpu", "training.max_steps=1"]) == 5
 
 
@@ -223,13 +271,32 @@ def test_finetune_needs_a_config_and_refuses_an_inference_one(capsys):
 
 @pytest.mark.slow
 def test_two_process_torchrun_on_cpu(tmp_path, tiny_bert_base, data):
-    path = config_file(tmp_path, f"task: topic\nmodel: {tiny_bert_base}\noutput_dir: {tmp_path / 'ddp'}\n"
-                                 f"runtime: {{device: cpu}}\ndata: {{train_file: {data['train']}, label_field: topics}}\n"
-                                 "training: {max_steps: 2, disable_tqdm: true, per_device_train_batch_size: 4}\n")
+    path = config_file(
+        tmp_path,
+        f"task: topic\nmodel: {tiny_bert_base}\noutput_dir: {tmp_path / 'ddp'}\n"
+        f"runtime: {{device: cpu}}\ndata: {{train_file: {data['train']}, label_field: topics}}\n"
+        "training: {max_steps: 2, disable_tqdm: true, per_device_train_batch_size: 4}\n",
+    )
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    run = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", "--master_port=29533",
-                          "-m", "nlp", "finetune", "--config", path], env=env, capture_output=True, text=True,
-                         timeout=600, cwd=REPO)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "torch.distributed.run",
+            "--nproc_per_node=2",
+            "--master_port=29533",
+            "-m",
+            "nlp",
+            "finetune",
+            "--config",
+            path,
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=REPO,
+    )
     assert run.returncode == 0, run.stderr[-3000:]
     state = json.loads((tmp_path / "ddp" / "checkpoint-2" / "trainer_state.json").read_text())
     assert state["global_step"] == 2 and state["train_batch_size"] == 4
@@ -242,25 +309,52 @@ def test_two_process_torchrun_on_cpu(tmp_path, tiny_bert_base, data):
 @pytest.mark.slow
 def test_embedded_heads_are_reproduced_by_finetune(tmp_path, runtime_cpu):
     """`task: heads` gives byte-identical heads to scripts/train_heads.py with the same settings."""
-    from nlp.finetune.heads import main as train_heads
+    train_heads = load_script("train_heads").main
 
-    rows = [json.loads(line) for path in sorted((REPO / "data/news/train").glob("*.jsonl"))
-            for line in path.read_text().splitlines()]
+    rows = [
+        json.loads(line)
+        for path in sorted((REPO / "data/news/train").glob("*.jsonl"))
+        for line in path.read_text().splitlines()
+    ]
     levels = [[r for r in rows if r["stance"] == value and len(r["text"]) < 1200] for value in (-1, -0.5, 0, 0.5, 1)]
     train = write_jsonl(tmp_path / "train.jsonl", [r for level in levels for r in level[:8]])
     held = write_jsonl(tmp_path / "held.jsonl", [level[8] for level in levels])
-    assert train_heads(["--output", str(tmp_path / "script"), "--train", str(train), "--heldout", str(held),
-                        "--cv-folds", "0", "--steps", "2", "--batch-pairs", "4"]) == 0
-    path = config_file(tmp_path, f"task: heads\noutput_dir: {tmp_path / 'finetune'}\n"
-                                 f"data: {{train_file: {train}, validation_file: {held}, label_field: topics}}\n"
-                                 "heads: {cv_folds: 0, steps: 2, batch_pairs: 4}\n")
+    assert (
+        train_heads(
+            [
+                "--output",
+                str(tmp_path / "script"),
+                "--train",
+                str(train),
+                "--heldout",
+                str(held),
+                "--cv-folds",
+                "0",
+                "--steps",
+                "2",
+                "--batch-pairs",
+                "4",
+            ]
+        )
+        == 0
+    )
+    path = config_file(
+        tmp_path,
+        f"task: heads\noutput_dir: {tmp_path / 'finetune'}\n"
+        f"data: {{train_file: {train}, validation_file: {held}, label_field: topics}}\n"
+        "heads: {cv_folds: 0, steps: 2, batch_pairs: 4}\n",
+    )
     assert main(["finetune", "--config", path]) == 0
     script, tuned = (tmp_path / name / "heads.safetensors" for name in ("script", "finetune"))
     assert script.read_bytes() == tuned.read_bytes()
     meta = json.loads((tmp_path / "finetune" / "heads.json").read_text())
     assert meta["command"].startswith("nlp finetune --config")
-    overrides = [f"topic.model={tmp_path / 'finetune'}", f"stance.model={tmp_path / 'finetune'}",
-                 "summarizer.enabled=false", "runtime.device=cpu"]
+    overrides = [
+        f"topic.model={tmp_path / 'finetune'}",
+        f"stance.model={tmp_path / 'finetune'}",
+        "summarizer.enabled=false",
+        "runtime.device=cpu",
+    ]
     from nlp.tasks.analyze import Analyzer
 
     record = Analyzer(load_config(None, overrides)).analyze("North Korea fired a missile over Japan on Monday.")

@@ -10,8 +10,8 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, NLP, REPO
 
+from helpers import CORPUS, NLP, REPO
 from nlp.config import load_config
 from nlp.infer.run import run_infer
 
@@ -37,8 +37,10 @@ def config_file(tmp_path, tiny_bart, tiny_nli) -> Path:
 
 
 def records(n: int, start: int = 0) -> list[dict]:
-    return [{"id": f"doc-{i}", "text": CORPUS[i % len(CORPUS)] + f" Item {i}.", "source": f"s{i % 3}"}
-            for i in range(start, start + n)]
+    return [
+        {"id": f"doc-{i}", "text": CORPUS[i % len(CORPUS)] + f" Item {i}.", "source": f"s{i % 3}"}
+        for i in range(start, start + n)
+    ]
 
 
 def write_jsonl(path: Path, items: list[dict]) -> Path:
@@ -106,7 +108,9 @@ def test_output_keeps_input_order_ids_and_carried_fields(tmp_path, tiny_bart, ti
 
 def test_missing_id_field_uses_the_line_number(tmp_path, config_file):
     write_jsonl(tmp_path / "in.jsonl", [{"text": "North Korea fired a missile."}, {"text": "Talks ended."}])
-    assert run("--config", config_file, "--input", tmp_path / "in.jsonl", "--output", tmp_path / "o.jsonl").returncode == 0
+    assert (
+        run("--config", config_file, "--input", tmp_path / "in.jsonl", "--output", tmp_path / "o.jsonl").returncode == 0
+    )
     assert [o["id"] for o in read_jsonl(tmp_path / "o.jsonl")] == [1, 2]
 
 
@@ -114,9 +118,20 @@ def test_gzip_input_and_stdin_to_stdout(tmp_path, config_file):
     items = records(5)
     with gzip.open(tmp_path / "in.jsonl.gz", "wt") as handle:
         handle.write("".join(json.dumps(i) + "\n" for i in items))
-    assert run("--config", config_file, "--input", tmp_path / "in.jsonl.gz", "--output", tmp_path / "gz.jsonl").returncode == 0
-    piped = run("--config", config_file, "--input", "-", "--output", "-", f"infer.errors_file={tmp_path / 'e.jsonl'}",
-                stdin="".join(json.dumps(i) + "\n" for i in items).encode())
+    assert (
+        run("--config", config_file, "--input", tmp_path / "in.jsonl.gz", "--output", tmp_path / "gz.jsonl").returncode
+        == 0
+    )
+    piped = run(
+        "--config",
+        config_file,
+        "--input",
+        "-",
+        "--output",
+        "-",
+        f"infer.errors_file={tmp_path / 'e.jsonl'}",
+        stdin="".join(json.dumps(i) + "\n" for i in items).encode(),
+    )
     assert piped.returncode == 0, piped.stderr.decode()
     streamed = [json.loads(line) for line in piped.stdout.decode().splitlines()]
     assert streamed == read_jsonl(tmp_path / "gz.jsonl")
@@ -146,7 +161,15 @@ def test_overwrite_with_a_bad_device_or_model_keeps_the_old_output(tmp_path, con
 def test_strict_and_error_budget_fail_the_run_but_keep_everything(tmp_path, config_file):
     body = "".join(json.dumps(i) + "\n" for i in records(3)) + "not json\n"
     (tmp_path / "in.jsonl").write_text(body)
-    base = ["--config", config_file, "--input", tmp_path / "in.jsonl", "--output", tmp_path / "out.jsonl", "--overwrite"]
+    base = [
+        "--config",
+        config_file,
+        "--input",
+        tmp_path / "in.jsonl",
+        "--output",
+        tmp_path / "out.jsonl",
+        "--overwrite",
+    ]
     assert run(*base).returncode == 0
     strict = run(*base, "--strict")
     assert strict.returncode == 5 and b"--strict" in strict.stderr
@@ -184,7 +207,9 @@ def uninterrupted(tmp_path_factory, tiny_bart, tiny_nli):
     folder = tmp_path_factory.mktemp("kill")
     config = write_config(folder, tiny_bart, tiny_nli, window=4)
     write_jsonl(folder / "in.jsonl", records(160))
-    assert run("--config", config, "--input", folder / "in.jsonl", "--output", folder / "reference.jsonl").returncode == 0
+    assert (
+        run("--config", config, "--input", folder / "in.jsonl", "--output", folder / "reference.jsonl").returncode == 0
+    )
     return config, folder / "in.jsonl", read_jsonl(folder / "reference.jsonl")
 
 
@@ -246,8 +271,20 @@ def test_a_bug_in_a_component_is_not_swallowed(tmp_path):
 
 def test_script_wrapper_runs_infer(tmp_path, config_file):
     write_jsonl(tmp_path / "in.jsonl", records(2))
-    result = subprocess.run([sys.executable, "scripts/batch_infer.py", "--config", str(config_file), "--input",
-                             str(tmp_path / "in.jsonl"), "--output", str(tmp_path / "o.jsonl")], cwd=REPO, capture_output=True)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "scripts/batch_infer.py",
+            "--config",
+            str(config_file),
+            "--input",
+            str(tmp_path / "in.jsonl"),
+            "--output",
+            str(tmp_path / "o.jsonl"),
+        ],
+        cwd=REPO,
+        capture_output=True,
+    )
     assert result.returncode == 0 and len(read_jsonl(tmp_path / "o.jsonl")) == 2
 
 
@@ -255,12 +292,26 @@ def test_script_wrapper_runs_infer(tmp_path, config_file):
 def test_ray_backend_gives_the_same_records_as_the_local_backend(tmp_path, tiny_bart, tiny_nli):
     config = write_config(tmp_path, tiny_bart, tiny_nli, carry=["source"])
     items = records(30)
-    body = "".join(json.dumps(i) + "\n" for i in items[:10]) + "not json\n" + "".join(json.dumps(i) + "\n" for i in items[10:])
+    body = (
+        "".join(json.dumps(i) + "\n" for i in items[:10])
+        + "not json\n"
+        + "".join(json.dumps(i) + "\n" for i in items[10:])
+    )
     (tmp_path / "in.jsonl").write_text(body)
     local = run("--config", config, "--input", tmp_path / "in.jsonl", "--output", tmp_path / "local.jsonl")
     assert local.returncode == 0, local.stderr.decode()
-    ray = run("--config", config, "--input", tmp_path / "in.jsonl", "--output", tmp_path / "ray.jsonl",
-              "infer.backend=ray", "infer.ray_actors=1", "infer.ray_cpus_per_actor=1", timeout=600)
+    ray = run(
+        "--config",
+        config,
+        "--input",
+        tmp_path / "in.jsonl",
+        "--output",
+        tmp_path / "ray.jsonl",
+        "infer.backend=ray",
+        "infer.ray_actors=1",
+        "infer.ray_cpus_per_actor=1",
+        timeout=600,
+    )
     assert ray.returncode == 0, ray.stderr.decode()[-3000:]
     assert read_jsonl(tmp_path / "ray.jsonl") == read_jsonl(tmp_path / "local.jsonl")
     assert read_jsonl(tmp_path / "ray.errors.jsonl") == read_jsonl(tmp_path / "local.errors.jsonl")

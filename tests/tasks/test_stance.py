@@ -3,10 +3,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nlp.config import Stance as StanceConfig
+from nlp.config import StanceConfig
 from nlp.errors import ConfigError, ModelError
-from nlp.tasks.stance import NliStance, build_stance_scorer, pick_evidence
 from nlp.sentences import split_sentences
+from nlp.tasks.stance import NliStance, build_stance_scorer, pick_evidence
 
 ABOUT = (
     "Sanctions on coal exports were tightened. North Korea fired a ballistic missile into the sea on Tuesday. "
@@ -24,7 +24,7 @@ def check_record(record: dict, text: str, cut_points=(-0.25, 0.25)) -> None:
     assert record["label"] == expected
     assert 0.0 <= record["confidence"] <= 1.0
     for item in record["evidence"]:
-        assert text[item["start"]:item["end"]] == item["text"]
+        assert text[item["start"] : item["end"]] == item["text"]
         assert -1.0 <= item["score"] <= 1.0
 
 
@@ -45,8 +45,14 @@ def test_text_without_the_target_abstains_without_running_the_model(scorer, monk
     calls = []
     monkeypatch.setattr(scorer.backend, "predict", lambda *args: calls.append(args) or [])
     record = scorer.score([NOT_ABOUT])[0]
-    assert record == {"target": "North Korea", "score": None, "label": "not_about_target",
-                      "confidence": 1.0, "evidence": [], "mentions": 0}
+    assert record == {
+        "target": "North Korea",
+        "score": None,
+        "label": "not_about_target",
+        "confidence": 1.0,
+        "evidence": [],
+        "mentions": 0,
+    }
     assert calls == [([], [], [])]
 
 
@@ -61,10 +67,14 @@ def test_nli_scores_only_sentences_naming_the_target(tiny_nli, runtime_cpu, monk
     assert isinstance(scorer.backend, NliStance)
     seen = []
     original = scorer.backend.scorer.logits
-    monkeypatch.setattr(scorer.backend.scorer, "logits", lambda texts, pairs=None: seen.append((texts, pairs)) or original(texts, pairs))
+    monkeypatch.setattr(
+        scorer.backend.scorer, "logits", lambda texts, pairs=None: seen.append((texts, pairs)) or original(texts, pairs)
+    )
     record = scorer.score([ABOUT])[0]
     premises, hypotheses = seen[0]
-    assert sorted(set(premises)) == sorted(s.text for s in split_sentences(ABOUT) if "North Korea" in s.text or "Pyongyang" in s.text)
+    assert sorted(set(premises)) == sorted(
+        s.text for s in split_sentences(ABOUT) if "North Korea" in s.text or "Pyongyang" in s.text
+    )
     assert set(hypotheses) == {"This text is supportive of North Korea.", "This text is critical of North Korea."}
     assert len(premises) == 4  # two sentences x two hypotheses, once each
     assert all(item["text"] in premises for item in record["evidence"])
@@ -73,7 +83,9 @@ def test_nli_scores_only_sentences_naming_the_target(tiny_nli, runtime_cpu, monk
 def test_cut_points_decide_the_label(tiny_stance_classifier, runtime_cpu):
     wide = build_stance_scorer(StanceConfig(model=str(tiny_stance_classifier), cut_points=(-0.99, 0.99)), runtime_cpu)
     assert wide.score([ABOUT])[0]["label"] == "neutral"
-    narrow = build_stance_scorer(StanceConfig(model=str(tiny_stance_classifier), cut_points=(-0.001, 0.001)), runtime_cpu)
+    narrow = build_stance_scorer(
+        StanceConfig(model=str(tiny_stance_classifier), cut_points=(-0.001, 0.001)), runtime_cpu
+    )
     record = narrow.score([ABOUT])[0]
     check_record(record, ABOUT, (-0.001, 0.001))
     assert record["label"] in ("critical", "supportive")

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import REPO
 
+from helpers import REPO
 from nlp.errors import InputError
-from nlp.finetune.data import load_examples
 from nlp.finetune.config import FinetuneConfig
+from nlp.finetune.data import load_examples
 
 
 def config(task: str, **fields) -> FinetuneConfig:
@@ -18,10 +18,16 @@ def config(task: str, **fields) -> FinetuneConfig:
 
 
 def test_every_bad_row_is_reported_with_its_line_number(tmp_path):
-    lines = [json.dumps({"text": "fine", "topics": ["security"]}), json.dumps({"text": "", "topics": ["security"]}),
-             "{not json", json.dumps({"text": "x", "topics": ["sanction"]}), json.dumps({"text": "y"}),
-             json.dumps({"text": "z", "topics": ["economy", "security"]}), json.dumps([1, 2]),
-             json.dumps({"text": 7, "topics": "security"})]
+    lines = [
+        json.dumps({"text": "fine", "topics": ["security"]}),
+        json.dumps({"text": "", "topics": ["security"]}),
+        "{not json",
+        json.dumps({"text": "x", "topics": ["sanction"]}),
+        json.dumps({"text": "y"}),
+        json.dumps({"text": "z", "topics": ["economy", "security"]}),
+        json.dumps([1, 2]),
+        json.dumps({"text": 7, "topics": "security"}),
+    ]
     bad = tmp_path / "bad.jsonl"
     bad.write_text("\n".join(lines) + "\n")
     with pytest.raises(InputError) as error:
@@ -37,10 +43,16 @@ def test_every_bad_row_is_reported_with_its_line_number(tmp_path):
 
 def test_good_rows_become_examples_with_label_lists(tmp_path):
     good = tmp_path / "good.jsonl"
-    good.write_text(json.dumps({"text": "a", "topics": "security"}) + "\n\n"
-                    + json.dumps({"text": "b", "topics": ["sanctions", "diplomacy"]}) + "\n")
+    good.write_text(
+        json.dumps({"text": "a", "topics": "security"})
+        + "\n\n"
+        + json.dumps({"text": "b", "topics": ["sanctions", "diplomacy"]})
+        + "\n"
+    )
     assert load_examples(str(good), config("topic", label_field="topics")) == [
-        {"text": "a", "labels": ["security"]}, {"text": "b", "labels": ["sanctions", "diplomacy"]}]
+        {"text": "a", "labels": ["security"]},
+        {"text": "b", "labels": ["sanctions", "diplomacy"]},
+    ]
 
 
 def test_csv_rows_count_lines_and_stance_values_are_checked(tmp_path):
@@ -54,7 +66,9 @@ def test_csv_rows_count_lines_and_stance_values_are_checked(tmp_path):
 
 def test_numeric_stances_map_to_classes_of_that_value(tmp_path):
     rows = tmp_path / "rows.jsonl"
-    rows.write_text("".join(json.dumps({"text": "t", "stance": value}) + "\n" for value in (-1, -0.5, 0, "0.5", "supportive")))
+    rows.write_text(
+        "".join(json.dumps({"text": "t", "stance": value}) + "\n" for value in (-1, -0.5, 0, "0.5", "supportive"))
+    )
     five = config("stance", label_field="stance", labels=["-1", "-0.5", "0", "0.5", "1"])
     with pytest.raises(InputError, match=r"unknown label \(1 row: line 5; found 'supportive'\)"):
         load_examples(str(rows), five)
@@ -65,14 +79,19 @@ def test_numeric_stances_map_to_classes_of_that_value(tmp_path):
 def test_summaries_need_both_fields_and_a_missing_file_is_named(tmp_path):
     rows = tmp_path / "s.jsonl"
     rows.write_text(json.dumps({"text": "article", "summary": " "}) + "\n" + json.dumps({"text": "article"}) + "\n")
-    with pytest.raises(InputError, match=r"empty 'summary' \(1 row: line 1\); missing field 'summary' \(1 row: line 2\)"):
+    with pytest.raises(
+        InputError, match=r"empty 'summary' \(1 row: line 1\); missing field 'summary' \(1 row: line 2\)"
+    ):
         load_examples(str(rows), config("summarization"))
     with pytest.raises(InputError, match="no such data file"):
         load_examples(str(tmp_path / "none.jsonl"), config("summarization"))
 
 
-@pytest.mark.parametrize("path", sorted(REPO.glob("data/news/*/*.jsonl")) + [REPO / "data/summaries/train.jsonl"],
-                         ids=lambda path: str(path.relative_to(REPO)))
+@pytest.mark.parametrize(
+    "path",
+    sorted(REPO.glob("data/news/*/*.jsonl")) + [REPO / "data/summaries/train.jsonl"],
+    ids=lambda path: str(path.relative_to(REPO)),
+)
 def test_shipped_data_files_pass_the_checks(path):
     if "summaries" in path.parts:
         assert len(load_examples(str(path), config("summarization"))) == 80

@@ -3,11 +3,11 @@ from __future__ import annotations
 import math
 
 import pytest
-from conftest import CORPUS, long_text
 
-from nlp.tasks.topic import ClassifierTopic, NliTopic, build_topic_classifier
-from nlp.config import Topic as TopicConfig
+from helpers import CORPUS, long_text
+from nlp.config import TopicConfig
 from nlp.errors import ConfigError, ModelError
+from nlp.tasks.topic import ClassifierTopic, NliTopic, build_topic_classifier
 
 LABELS = {
     "security": "this text is about military security",
@@ -93,7 +93,9 @@ def test_classifier_backend_uses_sigmoid_for_multi_label_models(tiny_topic_class
 
 def test_classifier_label_set_must_match_the_config(tiny_topic_classifier, runtime_cpu):
     config = TopicConfig(model=str(tiny_topic_classifier), labels={"war": "w", "peace": "p"})
-    with pytest.raises(ConfigError, match=r"topic.labels: the classifier .* knows the labels \['security', 'diplomacy', 'sanctions'\]"):
+    with pytest.raises(
+        ConfigError, match=r"topic.labels: the classifier .* knows the labels \['security', 'diplomacy', 'sanctions'\]"
+    ):
         build_topic_classifier(config, runtime_cpu)
 
 
@@ -106,7 +108,9 @@ def test_nli_backend_on_a_non_nli_model_is_refused(tiny_topic_classifier, runtim
 def test_embedded_backend_with_other_labels_is_a_config_error():
     from nlp.config import validate
 
-    with pytest.raises(ConfigError, match=r"topic: the embedded head knows the labels \['security', 'diplomacy', 'sanctions'\]"):
+    with pytest.raises(
+        ConfigError, match=r"topic: the embedded head knows the labels \['security', 'diplomacy', 'sanctions'\]"
+    ):
         validate({"topic": {"labels": {"economy": "about money", "sports": "about games"}}})
 
 
@@ -115,11 +119,14 @@ def test_embedded_backend_needs_the_embedded_model(tiny_nli, runtime_cpu):
         build_topic_classifier(TopicConfig(model=str(tiny_nli), backend="embedded"), runtime_cpu)
 
 
-@pytest.mark.parametrize("labels,message", [
-    ({"only": "one label"}, "at least two labels"),
-    ({"a": "x", "b": ""}, "non-empty hypothesis"),
-    ({"a": "x", " b": "y"}, "surrounding spaces"),
-])
+@pytest.mark.parametrize(
+    "labels,message",
+    [
+        ({"only": "one label"}, "at least two labels"),
+        ({"a": "x", "b": ""}, "non-empty hypothesis"),
+        ({"a": "x", " b": "y"}, "surrounding spaces"),
+    ],
+)
 def test_label_set_validation(labels, message):
     from nlp.config import validate
 

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
 import pytest
-from conftest import CORPUS, long_text
 
-from nlp.config import Summarizer as SummarizerConfig
+from helpers import CORPUS, long_text
+from nlp.config import SummarizerConfig
 from nlp.errors import ConfigError, InputError
-from nlp.tasks.summarize import AbstractiveSummarizer, build_summarizer, select_central
 from nlp.sentences import count_tokens, split_sentences
+from nlp.tasks.summarize import AbstractiveSummarizer, build_summarizer, select_central
 
 
 def make(path, runtime, **settings) -> AbstractiveSummarizer:
@@ -74,7 +74,9 @@ def test_error_policy_refuses_long_input(tiny_bart, runtime_cpu):
 
 
 def test_generation_settings_reach_generate(tiny_bart, runtime_cpu, monkeypatch):
-    summarizer = make(tiny_bart, runtime_cpu, generation={"num_beams": 3, "max_new_tokens": 7, "no_repeat_ngram_size": 2})
+    summarizer = make(
+        tiny_bart, runtime_cpu, generation={"num_beams": 3, "max_new_tokens": 7, "no_repeat_ngram_size": 2}
+    )
     seen = []
     original = summarizer.model.generate
 
@@ -91,8 +93,9 @@ def test_unset_generation_keys_keep_the_checkpoint_defaults(tiny_bart, runtime_c
     summarizer = make(tiny_bart, runtime_cpu)
     seen = []
     original = summarizer.model.generate
-    monkeypatch.setattr(summarizer.model, "generate",
-                        lambda *a, **k: seen.append(k["generation_config"]) or original(*a, **k))
+    monkeypatch.setattr(
+        summarizer.model, "generate", lambda *a, **k: seen.append(k["generation_config"]) or original(*a, **k)
+    )
     summarizer.summarize([CORPUS[0]])
     assert seen[0].max_new_tokens == 12  # set in the tiny checkpoint's generation_config
 
@@ -164,4 +167,7 @@ def test_select_central_prefers_central_then_distinct_sentences():
 def test_headline_without_full_stop_keeps_its_own_line():
     from nlp.tasks.summarize import join_sentences
 
-    assert join_sentences(["Missile launched", "It flew far.", "Seoul protested."]) == "Missile launched\nIt flew far. Seoul protested."
+    assert (
+        join_sentences(["Missile launched", "It flew far.", "Seoul protested."])
+        == "Missile launched\nIt flew far. Seoul protested."
+    )

@@ -17,23 +17,51 @@ from nlp.errors import ConfigError, InputError
 from nlp.evaluate.run import default_output_dir, run_evaluate
 
 PNG = b"\x89PNG\r\n\x1a\n"
-SEC = ("North Korea fired two ballistic missiles into the sea on Tuesday. Seoul condemned the launch as a grave "
-       "provocation. Tokyo lodged a protest. The UN Security Council will meet on Friday.")
+SEC = (
+    "North Korea fired two ballistic missiles into the sea on Tuesday. Seoul condemned the launch as a grave "
+    "provocation. Tokyo lodged a protest. The UN Security Council will meet on Friday."
+)
 LABELED = [
-    {"id": "sec-1", "text": SEC, "topics": ["security"], "stance": -0.5,
-     "summary": "North Korea fired two missiles; Seoul and Tokyo protested."},
-    {"id": "dip-1", "text": "Envoys from Washington and Pyongyang met in Singapore for talks on resuming nuclear "
-     "negotiations. Both delegations described the meeting as constructive. A second round is planned next month.",
-     "topics": ["diplomacy"], "stance": 0, "summary": "US and North Korean envoys held constructive talks."},
-    {"id": "san-1", "text": "The U.S. Treasury sanctioned three shipping firms for moving oil to North Korea in breach "
-     "of UN limits. Officials said the network used ship-to-ship transfers.", "topics": ["sanctions", "security"],
-     "stance": -0.5},
-    {"id": "kcna-1", "text": "KCNA said the heroic Korean People's Army stands ready to defend the sovereignty of "
-     "the DPRK. It praised the wise leadership of Kim Jong Un.", "topics": "security", "stance": "supportive"},
-    {"id": "other-1", "text": "Seoul and Tokyo agreed on new fishing quotas after talks in Busan. The deal covers "
-     "three years.", "topics": ["diplomacy"], "stance": 0},
-    {"id": "aid-1", "text": "Aid agencies said sanctions on North Korea delayed medicine shipments to rural "
-     "hospitals.", "topics": ["sanctions"]},
+    {
+        "id": "sec-1",
+        "text": SEC,
+        "topics": ["security"],
+        "stance": -0.5,
+        "summary": "North Korea fired two missiles; Seoul and Tokyo protested.",
+    },
+    {
+        "id": "dip-1",
+        "text": "Envoys from Washington and Pyongyang met in Singapore for talks on resuming nuclear "
+        "negotiations. Both delegations described the meeting as constructive. A second round is planned next month.",
+        "topics": ["diplomacy"],
+        "stance": 0,
+        "summary": "US and North Korean envoys held constructive talks.",
+    },
+    {
+        "id": "san-1",
+        "text": "The U.S. Treasury sanctioned three shipping firms for moving oil to North Korea in breach "
+        "of UN limits. Officials said the network used ship-to-ship transfers.",
+        "topics": ["sanctions", "security"],
+        "stance": -0.5,
+    },
+    {
+        "id": "kcna-1",
+        "text": "KCNA said the heroic Korean People's Army stands ready to defend the sovereignty of "
+        "the DPRK. It praised the wise leadership of Kim Jong Un.",
+        "topics": "security",
+        "stance": "supportive",
+    },
+    {
+        "id": "other-1",
+        "text": "Seoul and Tokyo agreed on new fishing quotas after talks in Busan. The deal covers three years.",
+        "topics": ["diplomacy"],
+        "stance": 0,
+    },
+    {
+        "id": "aid-1",
+        "text": "Aid agencies said sanctions on North Korea delayed medicine shipments to rural hospitals.",
+        "topics": ["sanctions"],
+    },
 ]
 
 
@@ -87,10 +115,15 @@ def test_topic_metrics_equal_a_recomputation_from_the_predictions(evaluated):
     labels = ["security", "diplomacy", "sanctions"]
     assert topic["n"] == 6
     assert topic["accuracy"] == pytest.approx(sum(g == p for g, p in zip(gold, predicted)) / 6)
-    assert topic["confusion"] == {"labels": labels, "matrix": [
-        [sum(g == a and p == b for g, p in zip(gold, predicted)) for b in labels] for a in labels]}
+    assert topic["confusion"] == {
+        "labels": labels,
+        "matrix": [[sum(g == a and p == b for g, p in zip(gold, predicted)) for b in labels] for a in labels],
+    }
     assert {label: topic["per_class"][label]["support"] for label in labels} == {
-        "security": 2, "diplomacy": 2, "sanctions": 2}
+        "security": 2,
+        "diplomacy": 2,
+        "sanctions": 2,
+    }
     exact = [set(row["gold"]["topics"]) == set(row["predicted"]["topic"]["labels"]) for row in rows]
     assert topic["multilabel"]["exact_match"] == pytest.approx(sum(exact) / 6)  # san-1 has two gold topics
 
@@ -101,11 +134,16 @@ def test_stance_metrics_equal_a_recomputation_and_abstentions_are_counted(evalua
     by_id = {row["id"]: row for row in rows}
     assert by_id["other-1"]["predicted"]["stance"]["score"] is None  # never names North Korea
     assert (stance["gold"], stance["scored"], stance["abstained"]) == (5, 4, 1)
-    numeric = [(by_id[i]["gold"]["stance"], by_id[i]["predicted"]["stance"]["score"]) for i in ("sec-1", "dip-1", "san-1")]
+    numeric = [
+        (by_id[i]["gold"]["stance"], by_id[i]["predicted"]["stance"]["score"]) for i in ("sec-1", "dip-1", "san-1")
+    ]
     assert stance["score"]["n"] == 3
     assert stance["score"]["mae"] == pytest.approx(sum(abs(g - p) for g, p in numeric) / 3)
-    scored = [(row["gold"]["stance"], row["predicted"]["stance"]["score"]) for row in rows
-              if row["gold"]["stance"] is not None and row["predicted"]["stance"]["score"] is not None]
+    scored = [
+        (row["gold"]["stance"], row["predicted"]["stance"]["score"])
+        for row in rows
+        if row["gold"]["stance"] is not None and row["predicted"]["stance"]["score"] is not None
+    ]
     cuts = stance["cut_points"]
     hits = [stance_class(g, cuts) == stance_class(p, cuts) for g, p in scored]
     assert stance["class"]["n"] == 4
@@ -134,7 +172,9 @@ def test_markdown_report_has_the_tables_the_lead_3_row_and_relative_images(evalu
 
 
 def test_html_report_gzip_input_and_default_folder_with_only_topic_labels(tmp_path):
-    source = write_jsonl(tmp_path / "labeled.jsonl.gz", [{"text": i["text"], "topics": i["topics"]} for i in LABELED[:3]])
+    source = write_jsonl(
+        tmp_path / "labeled.jsonl.gz", [{"text": i["text"], "topics": i["topics"]} for i in LABELED[:3]]
+    )
     out = tmp_path / "labeled.evaluation"
     out.mkdir()
     (out / "rouge.png").write_bytes(PNG)  # left by an earlier run: must not survive into this report
@@ -142,32 +182,44 @@ def test_html_report_gzip_input_and_default_folder_with_only_topic_labels(tmp_pa
     result = run_evaluate(load_config(None, ["evaluate.report=html", "runtime.device=cpu"]), str(source), None)
     assert result["report_file"] == str(out / "report.html")
     assert sorted(p.name for p in out.iterdir()) == [
-        "confusion_matrix.png", "metrics.json", "per_class_f1.png", "predictions.jsonl", "report.html"]
+        "confusion_matrix.png",
+        "metrics.json",
+        "per_class_f1.png",
+        "predictions.jsonl",
+        "report.html",
+    ]
     page = (out / "report.html").read_text()
     assert page.startswith("<!DOCTYPE html>") and '<img src="confusion_matrix.png"' in page
-    assert result["metrics"]["not_scored"] == {"summarizer": "no gold labels in the file",
-                                               "stance": "no gold labels in the file"}
+    assert result["metrics"]["not_scored"] == {
+        "summarizer": "no gold labels in the file",
+        "stance": "no gold labels in the file",
+    }
     assert set(result["metrics"]) >= {"topic"} and "stance" not in result["metrics"]
     assert [row["id"] for row in read_jsonl(out / "predictions.jsonl")] == [1, 2, 3]  # line numbers as ids
     assert all(set(row["predicted"]) == {"topic"} for row in read_jsonl(out / "predictions.jsonl"))
 
 
 def test_a_bad_file_is_refused_whole_with_counts_and_line_numbers_and_nothing_written(tmp_path):
-    source = write_jsonl(tmp_path / "labeled.jsonl", [
-        LABELED[0],
-        '{"id": "x", "text": ',
-        {"id": "b", "text": "   ", "topics": "security"},
-        {"id": "c", "text": "North Korea held a parade.", "topics": ["weather"]},
-        {"id": "d", "text": "North Korea held a parade.", "stance": 2},
-        {"id": "e", "text": "North Korea held a parade.", "topics": "sports", "stance": "angry"},
-        "[1, 2]",
-    ])
+    source = write_jsonl(
+        tmp_path / "labeled.jsonl",
+        [
+            LABELED[0],
+            '{"id": "x", "text": ',
+            {"id": "b", "text": "   ", "topics": "security"},
+            {"id": "c", "text": "North Korea held a parade.", "topics": ["weather"]},
+            {"id": "d", "text": "North Korea held a parade.", "stance": 2},
+            {"id": "e", "text": "North Korea held a parade.", "topics": "sports", "stance": "angry"},
+            "[1, 2]",
+        ],
+    )
     with pytest.raises(InputError) as caught:
         run_evaluate(load_config(), str(source), None)
     message = str(caught.value)
-    assert message.startswith(f"{source}: 7 problems: invalid JSON (1: line 2), empty text (1: line 3), "
-                              "unknown topic label (2: lines 4, 6; known: security, diplomacy, sanctions), "
-                              "stance out of range (1: line 5; ")
+    assert message.startswith(
+        f"{source}: 7 problems: invalid JSON (1: line 2), empty text (1: line 3), "
+        "unknown topic label (2: lines 4, 6; known: security, diplomacy, sanctions), "
+        "stance out of range (1: line 5; "
+    )
     assert "unknown stance name (1: line 6; " in message and "not a JSON object (1: line 7)" in message
     assert message.endswith("; fix them and rerun")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["labeled.jsonl"]
@@ -185,12 +237,16 @@ def test_problem_lines_are_capped_and_a_file_without_gold_labels_is_refused(tmp_
 
 def test_missing_eval_packages_name_the_extra(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "rouge_score", None)  # makes `import rouge_score` fail
-    with pytest.raises(ConfigError, match=r'rouge-score, which is not installed; run: pip install "peninsula-nlp\[eval\]"'):
+    with pytest.raises(
+        ConfigError, match=r'rouge-score, which is not installed; run: pip install "peninsula-nlp\[eval\]"'
+    ):
         run_evaluate(load_config(), str(tmp_path / "any.jsonl"), None)
 
 
-@pytest.mark.parametrize("given, expected", [("data/x.jsonl", "data/x.evaluation"), ("x.jsonl.gz", "x.evaluation"),
-                                             ("x.csv", "x.csv.evaluation")])
+@pytest.mark.parametrize(
+    "given, expected",
+    [("data/x.jsonl", "data/x.evaluation"), ("x.jsonl.gz", "x.evaluation"), ("x.csv", "x.csv.evaluation")],
+)
 def test_default_output_folder_sits_beside_the_input(given, expected):
     assert default_output_dir(given) == Path(expected)
 

@@ -5,33 +5,33 @@ import shutil
 import subprocess
 
 import pytest
-from conftest import NLP
 
-from nlp.config import ModelSource
+from helpers import NLP
+from nlp.config import ModelConfig
 from nlp.errors import ModelError
 from nlp.models.load import embedded_path, load_encoder, load_seq2seq
 
 
 def test_local_directory_loads_in_eval_mode(tiny_bart, runtime_cpu):
-    tokenizer, model = load_seq2seq(ModelSource(model=str(tiny_bart)), runtime_cpu)
+    tokenizer, model = load_seq2seq(ModelConfig(model=str(tiny_bart)), runtime_cpu)
     assert not model.training and tokenizer.model_max_length == 64
 
 
 def test_each_model_is_loaded_once_per_process(tiny_bart, runtime_cpu):
-    first = load_seq2seq(ModelSource(model=str(tiny_bart)), runtime_cpu)
-    second = load_seq2seq(ModelSource(model=str(tiny_bart)), runtime_cpu)
+    first = load_seq2seq(ModelConfig(model=str(tiny_bart)), runtime_cpu)
+    second = load_seq2seq(ModelConfig(model=str(tiny_bart)), runtime_cpu)
     assert first[1] is second[1]
 
 
 def test_embedded_minilm_ships_with_the_install(runtime_cpu):
     assert (embedded_path() / "model.safetensors").is_file()
-    tokenizer, model = load_encoder(ModelSource(model="embedded"), runtime_cpu, key="summarizer.model")
+    tokenizer, model = load_encoder(ModelConfig(model="embedded"), runtime_cpu, key="summarizer.model")
     assert model.config.hidden_size == 384
 
 
 def test_missing_hub_model_gives_one_clear_line(runtime_cpu):
     with pytest.raises(ModelError) as info:
-        load_seq2seq(ModelSource(model="nobody/no-such-model"), runtime_cpu)
+        load_seq2seq(ModelConfig(model="nobody/no-such-model"), runtime_cpu)
     message = str(info.value)
     assert "\n" not in message
     assert "summarizer.model 'nobody/no-such-model'" in message
@@ -41,7 +41,7 @@ def test_missing_hub_model_gives_one_clear_line(runtime_cpu):
 
 def test_missing_directory_names_the_path(runtime_cpu, tmp_path):
     with pytest.raises(ModelError, match=r"no such directory .*fix the path"):
-        load_seq2seq(ModelSource(model=str(tmp_path / "gone")), runtime_cpu)
+        load_seq2seq(ModelConfig(model=str(tmp_path / "gone")), runtime_cpu)
 
 
 @pytest.fixture(scope="module")
@@ -60,11 +60,11 @@ def pickle_only(tiny_bart, tmp_path_factory):
 
 def test_pickle_checkpoint_refused_by_default(pickle_only, runtime_cpu):
     with pytest.raises(ModelError, match=r"only a pickle checkpoint \(pytorch_model.bin\).*allow_pickle: true"):
-        load_seq2seq(ModelSource(model=str(pickle_only)), runtime_cpu)
+        load_seq2seq(ModelConfig(model=str(pickle_only)), runtime_cpu)
 
 
 def test_pickle_checkpoint_loads_when_allowed(pickle_only, runtime_cpu):
-    _, model = load_seq2seq(ModelSource(model=str(pickle_only), allow_pickle=True), runtime_cpu)
+    _, model = load_seq2seq(ModelConfig(model=str(pickle_only), allow_pickle=True), runtime_cpu)
     assert model.config.d_model == 16
 
 
@@ -84,9 +84,19 @@ def test_hub_id_resolves_from_the_local_cache_offline(tiny_bart, tmp_path):
     env = os.environ | {"HF_HUB_CACHE": str(tmp_path / "hub"), "HF_HUB_OFFLINE": "1"}
     for extra in ([], [f"summarizer.revision={commit}"]):
         result = subprocess.run(
-            [*NLP, "summarize", "--json", "--text", "North Korea fired a missile.",
-             "summarizer.model=peninsula-test/tiny-bart", *extra],
-            capture_output=True, text=True, env=env, timeout=120,
+            [
+                *NLP,
+                "summarize",
+                "--json",
+                "--text",
+                "North Korea fired a missile.",
+                "summarizer.model=peninsula-test/tiny-bart",
+                *extra,
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
         )
         assert result.returncode == 0, result.stderr
         assert '"method": "abstractive"' in result.stdout

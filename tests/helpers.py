@@ -1,0 +1,109 @@
+"""Shared test helpers: the tiny vocabulary, tokenizers trained on the fly, tiny classifiers, paths.
+
+Imported by the tests and by conftest.py (tests/ is on pytest's pythonpath); no fixtures here.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+NLP = [sys.executable, "-m", "nlp"]
+
+CORPUS = [
+    "North Korea fired a ballistic missile into the sea on Tuesday, the military said.",
+    "The talks in Hanoi ended without a deal as both sides blamed each other.",
+    "The Security Council tightened sanctions on coal and oil exports from Pyongyang.",
+    "South Korean and American forces began joint drills near the border.",
+    "Kim Jong Un inspected a new submarine and called for stronger deterrence.",
+    "China urged restraint by all parties and called for a return to dialogue.",
+    "Aid agencies said sanctions delayed medicine shipments to rural hospitals.",
+    "The envoy arrived in Seoul for talks on the stalled nuclear negotiations.",
+]
+HYPOTHESIS_WORDS = ["this text is about military security diplomacy sanctions supportive critical of north korea"]
+
+
+def train_tokenizer(bos: bool):
+    """A word-level tokenizer trained on the fly; `bos` adds <s> in front (BART) or not (T5)."""
+    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors, trainers
+    from transformers import PreTrainedTokenizerFast
+
+    specials = ["<pad>", "</s>", "<unk>", "<s>"]
+    tok = Tokenizer(models.WordLevel(unk_token="<unk>"))
+    tok.normalizer = normalizers.Lowercase()
+    tok.pre_tokenizer = pre_tokenizers.Whitespace()
+    tok.train_from_iterator((CORPUS + HYPOTHESIS_WORDS) * 4, trainers.WordLevelTrainer(special_tokens=specials))
+    template = "<s> $A </s>" if bos else "$A </s>"
+    tok.post_processor = processors.TemplateProcessing(single=template, special_tokens=[("<s>", 3), ("</s>", 1)])
+    return PreTrainedTokenizerFast(
+        tokenizer_object=tok,
+        bos_token="<s>",
+        eos_token="</s>",
+        pad_token="<pad>",
+        unk_token="<unk>",
+        model_max_length=64,
+    )
+
+
+def long_text(sentences: int) -> str:
+    """An article of `sentences` sentences in the tiny vocabulary."""
+    return " ".join(CORPUS[i % len(CORPUS)] for i in range(sentences))
+
+
+def bert_tokenizer():
+    """A word-level BERT-style tokenizer ([CLS] A [SEP] B [SEP]) for the tiny classifiers."""
+    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors, trainers
+    from transformers import PreTrainedTokenizerFast
+
+    specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]"]
+    tok = Tokenizer(models.WordLevel(unk_token="[UNK]"))
+    tok.normalizer = normalizers.Lowercase()
+    tok.pre_tokenizer = pre_tokenizers.Whitespace()
+    tok.train_from_iterator((CORPUS + HYPOTHESIS_WORDS) * 4, trainers.WordLevelTrainer(special_tokens=specials))
+    tok.post_processor = processors.TemplateProcessing(
+        single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B:1 [SEP]:1", special_tokens=[("[CLS]", 2), ("[SEP]", 3)]
+    )
+    return PreTrainedTokenizerFast(
+        tokenizer_object=tok,
+        cls_token="[CLS]",
+        sep_token="[SEP]",
+        pad_token="[PAD]",
+        unk_token="[UNK]",
+        model_max_length=64,
+    )
+
+
+def save_bert_classifier(path: Path, labels: list[str], problem_type: str | None = None) -> Path:
+    """A one-layer BERT sequence classifier with the given id2label, saved with save_pretrained."""
+    import torch
+    from transformers import BertConfig, BertForSequenceClassification
+
+    torch.manual_seed(0)
+    tokenizer = bert_tokenizer()
+    config = BertConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=16,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=32,
+        max_position_embeddings=64,
+        num_labels=len(labels),
+        id2label=dict(enumerate(labels)),
+        label2id={label: i for i, label in enumerate(labels)},
+        problem_type=problem_type,
+        pad_token_id=0,
+        initializer_range=0.5,  # varied outputs
+    )
+    BertForSequenceClassification(config).save_pretrained(path)
+    tokenizer.save_pretrained(path)
+    return path
+
+
+def load_script(name: str):
+    """A module of scripts/ (e.g. `train_heads`), imported from its file."""
+    spec = importlib.util.spec_from_file_location(f"scripts_{name}", REPO / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
