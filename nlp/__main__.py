@@ -1,5 +1,8 @@
+"""`python -m nlp` is the `nlp` command."""
+
 import sys
 
 from nlp.cli import main
 
-sys.exit(main())
+if __name__ == "__main__":
+    sys.exit(main())

@@ -322,9 +322,9 @@ def open_input(path: str) -> BinaryIO:
     try:
         return gzip.open(path, "rb") if path.endswith(".gz") else open(path, "rb")  # type: ignore[return-value]
     except FileNotFoundError:
-        raise InputError(f"--input {path}: no such file; check the path, or pass - to read stdin") from None
+        raise InputError(f"`input_path` {path}: no such file; check the path, or pass - to read stdin") from None
     except OSError as exc:
-        raise InputError(f"--input {path}: cannot open ({exc.strerror}); pass a readable JSONL file") from None
+        raise InputError(f"`input_path` {path}: cannot open ({exc.strerror}); pass a readable JSONL file") from None
 
 
 def dumps(obj: dict) -> str:

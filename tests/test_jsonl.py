@@ -270,7 +270,7 @@ def test_open_input_dash_is_stdin(monkeypatch):
 
 def test_open_input_missing_file_raises_input_error(tmp_path):
     missing = str(tmp_path / "nope.jsonl")
-    with pytest.raises(InputError, match=rf"^--input {missing}: no such file"):
+    with pytest.raises(InputError, match=rf"^`input_path` {missing}: no such file"):
         open_input(missing)
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nlp.config import Config
-from nlp.errors import ConfigError, InputError
+from nlp.errors import ConfigError, InputError, Problems
 from nlp.jsonl import InputLine, open_input, read_lines
 from nlp.labels import GOLD_STANCE_HELP, STANCE_CLASSES, parse_gold_stance, stance_label
 
@@ -22,7 +22,6 @@ log = logging.getLogger(__name__)
 BATCH_SIZE = 32
 _EVAL_PACKAGES = {"matplotlib": "matplotlib", "rouge_score": "rouge-score", "sklearn": "scikit-learn", "scipy": "scipy"}
 _SUFFIXES = (".jsonl.gz", ".jsonl", ".json.gz", ".json", ".gz")
-_SHOWN_LINES = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +79,7 @@ def require_eval_packages() -> None:
 def default_output_dir(input_path: str) -> Path:
     """`<input without .jsonl/.jsonl.gz>.evaluation/` beside the input."""
     if input_path == "-":
-        raise InputError("evaluate reads stdin only with --output DIR (there is no input name to put it beside)")
+        raise InputError("evaluate reads stdin only with an `output_dir` (there is no input name to put it beside)")
     path = Path(input_path)
     name = next(
         (path.name[: -len(s)] for s in _SUFFIXES if path.name.endswith(s) and len(path.name) > len(s)), path.name
@@ -95,8 +94,7 @@ def default_output_dir(input_path: str) -> Path:
 def read_labeled(input_path: str, config: Config) -> list[Labeled]:
     """Every record of the file, or one InputError naming each kind of problem with counts and lines."""
     fields, topic_labels = config.evaluate, list(config.topic.labels) if config.topic.enabled else None
-    problems: dict[str, list[int]] = {}
-    hints: dict[str, str] = {}
+    problems = Problems()
     items: list[Labeled] = []
     stream = open_input(input_path)
     try:
@@ -111,14 +109,11 @@ def read_labeled(input_path: str, config: Config) -> list[Labeled]:
                 if not found:
                     items.append(item)
             for problem, hint in found:
-                problems.setdefault(problem, []).append(line.line)
-                if hint:
-                    hints[problem] = hint
+                problems.add(problem, line.line, hint=hint)
     finally:
         if stream is not sys.stdin.buffer:
             stream.close()
-    if problems:
-        raise InputError(describe_problems(input_path, problems, hints))
+    problems.raise_if_any(input_path, "nothing evaluated", "; fix them and rerun")
     if not items:
         raise InputError(
             f"{input_path}: no records; write one JSON object per line with a "
@@ -181,17 +176,6 @@ def gold_stance(value: object) -> tuple[float | str | None, tuple[str, str] | No
             str(exc), "stance is not a number or a name"
         )
         return None, (problem, GOLD_STANCE_HELP)
-
-
-def describe_problems(input_path: str, problems: dict[str, list[int]], hints: dict[str, str]) -> str:
-    """e.g. `in.jsonl: 3 problems: unknown topic label (2: lines 4, 9; known: ...), ...; fix them and rerun`."""
-    parts = []
-    for problem, lines in problems.items():
-        shown = ", ".join(map(str, lines[:_SHOWN_LINES])) + (", ..." if len(lines) > _SHOWN_LINES else "")
-        hint = f"; {hints[problem]}" if problem in hints else ""
-        parts.append(f"{problem} ({len(lines)}: line{'s' if len(lines) > 1 else ''} {shown}{hint})")
-    total = sum(len(lines) for lines in problems.values())
-    return f"{input_path}: {total} problem{'s' if total > 1 else ''}: {', '.join(parts)}; fix them and rerun"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -10,42 +10,13 @@ from __future__ import annotations
 import csv
 import gzip
 import json
-from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from nlp.errors import InputError
+from nlp.errors import InputError, Problems
 from nlp.finetune.config import FinetuneConfig
 from nlp.labels import STANCE_LEVELS, parse_gold_stance, stance_value
-
-_SHOWN_LINES = 5
-
-
-class Problems:
-    """Problems by kind, each with its line numbers (and the odd values that caused them)."""
-
-    def __init__(self) -> None:
-        self.lines: dict[str, list[int]] = defaultdict(list)
-        self.values: dict[str, set[str]] = defaultdict(set)
-
-    def add(self, kind: str, line: int, value: Any = None) -> None:
-        self.lines[kind].append(line)
-        if value is not None and len(self.values[kind]) < _SHOWN_LINES:
-            self.values[kind].add(repr(value))
-
-    def raise_if_any(self, path: str, hint: str = "") -> None:
-        if not self.lines:
-            return
-        parts = []
-        for kind, lines in self.lines.items():
-            shown = ", ".join(map(str, lines[:_SHOWN_LINES])) + (", ..." if len(lines) > _SHOWN_LINES else "")
-            found = f"; found {', '.join(sorted(self.values[kind]))}" if self.values[kind] else ""
-            parts.append(
-                f"{kind} ({len(lines)} row{'s' if len(lines) > 1 else ''}: line{'s' if len(lines) > 1 else ''} {shown}{found})"
-            )
-        total = sum(len(lines) for lines in self.lines.values())
-        raise InputError(f"{path}: {total} problem(s), training not started: {'; '.join(parts)}{hint}")
 
 
 def read_rows(path: str) -> Iterator[tuple[int, Any]]:
@@ -86,7 +57,7 @@ def load_examples(path: str, config: FinetuneConfig) -> list[dict]:
         if config.task == "stance":
             hint += '; for numeric stances use labels ["-1", "-0.5", "0", "0.5", "1"] or objective: regression'
         hint += ")"
-    problems.raise_if_any(path, hint)
+    problems.raise_if_any(path, "training not started", hint)
     if not examples:
         raise InputError(f"{path}: no examples; the file is empty")
     return examples

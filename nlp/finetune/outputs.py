@@ -10,7 +10,7 @@ import shutil
 from pathlib import Path
 
 from nlp.config import dump
-from nlp.errors import ConfigError, InputError
+from nlp.errors import OutputError
 from nlp.finetune.config import FinetuneConfig
 
 log = logging.getLogger(__name__)
@@ -36,27 +36,27 @@ def check_output(config: FinetuneConfig, out: Path, resume: bool, overwrite: boo
     saved = out / CONFIG_FILE
     if resume:
         if not saved.is_file():
-            raise InputError(
-                f"--resume: {out} holds no finetune run to resume ({CONFIG_FILE} missing); run without --resume"
+            raise OutputError(
+                f"`resume`: {out} holds no finetune run to resume ({CONFIG_FILE} missing); run without `resume`"
             )
         check_same_run(config, saved)
         checkpoint = last_checkpoint(out)
         if checkpoint is None:
-            raise InputError(
-                f"--resume: {out} has no complete checkpoint (checkpoint-N with trainer_state.json); "
-                "run with --overwrite to start over"
+            raise OutputError(
+                f"`resume`: {out} has no complete checkpoint (checkpoint-N with trainer_state.json); "
+                "start over with `overwrite`"
             )
         log.info("resuming from %s", checkpoint)
         return checkpoint
     if rank == 0 and out.is_dir() and any(out.iterdir()):  # other ranks would see rank 0's fresh files
         if not overwrite:
-            raise ConfigError(
-                f"output_dir {out} is not empty; --resume continues a run from its last checkpoint, "
-                "--overwrite starts over, or choose a new output_dir"
+            raise OutputError(
+                f"output_dir {out} is not empty; `resume` continues a run from its last checkpoint, "
+                "`overwrite` starts over, or choose a new output_dir"
             )
         if not saved.is_file() and not (out / "heads.json").is_file():
-            raise ConfigError(
-                f"output_dir {out} holds files that are not a finetune run; --overwrite only replaces "
+            raise OutputError(
+                f"output_dir {out} holds files that are not a finetune run; `overwrite` only replaces "
                 "finetune outputs - choose a new output_dir"
             )
     return None
@@ -79,9 +79,9 @@ def check_same_run(config: FinetuneConfig, saved: Path) -> None:
     now = config.model_dump(mode="json")
     for key in RESUME_KEYS:
         if first.get(key) != now.get(key):
-            raise ConfigError(
-                f"--resume: {key} differs from the first run ({first.get(key)!r} then, {now.get(key)!r} now); "
-                "resume with the same setting, or --overwrite to start over"
+            raise OutputError(
+                f"`resume` refused: {key} differs from the first run ({first.get(key)!r} then, {now.get(key)!r} now); "
+                "resume with the same setting, or start over with `overwrite`"
             )
 
 

@@ -33,7 +33,7 @@ def run_finetune(
     require_packages(config.task)
     if config.task == "heads":
         if resume:
-            raise ConfigError("--resume: task 'heads' keeps no checkpoints; rerun it with --overwrite")
+            raise ConfigError("`resume`: task 'heads' keeps no checkpoints; rerun it with `overwrite`")
         return {"output_dir": str(out), "metrics": train_embedded_heads(config, out, overwrite, command), "rank": rank}
     arguments = training_arguments(config)
     checkpoint = check_output(config, out, resume, overwrite, rank)

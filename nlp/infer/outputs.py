@@ -12,7 +12,7 @@ from typing import Any
 
 from nlp import __version__
 from nlp.config import Config
-from nlp.errors import InputError
+from nlp.errors import OutputError
 
 log = logging.getLogger(__name__)
 
@@ -79,11 +79,11 @@ def check_outputs(paths: InferPaths, manifest: dict, resume: bool, overwrite: bo
     existing = [p for p in (paths.output, paths.errors) if p is not None and p.exists()]
     if resume:
         if paths.output is None:
-            raise InputError("--resume needs an --output file, not stdout")
+            raise OutputError("`resume` needs an `output` file, not stdout")
         check_manifest(paths.manifest, manifest)
     elif existing and not overwrite:
-        raise InputError(
-            f"{existing[0]} already exists; add --resume to complete that run or --overwrite to replace it"
+        raise OutputError(
+            f"{existing[0]} already exists; add `resume` to complete that run or `overwrite` to replace it"
         )
 
 
@@ -103,16 +103,16 @@ def prepare_outputs(paths: InferPaths, manifest: dict, resume: bool, overwrite: 
 
 def check_manifest(path: Path | None, manifest: dict) -> None:
     if path is None or not path.exists():
-        raise InputError(f"--resume: no run manifest at {path}; nothing to resume (drop --resume to start a run)")
+        raise OutputError(f"`resume`: no run manifest at {path}; nothing to resume (drop `resume` to start a run)")
     first = json.loads(path.read_text())
     if first.get("input") != manifest["input"] and manifest["input"] != "-":
-        raise InputError(f"--resume refused: the first run read {first.get('input')}, this one {manifest['input']}")
+        raise OutputError(f"`resume` refused: the first run read {first.get('input')}, this one {manifest['input']}")
     old, new = first.get("settings", {}), manifest["settings"]
     for key in sorted(set(old) | set(new)):
         if old.get(key) != new.get(key):
-            raise InputError(
-                f"--resume refused: {key} was {old.get(key)!r} in the first run and is {new.get(key)!r} now; "
-                "resume with the same settings, or start again with --overwrite"
+            raise OutputError(
+                f"`resume` refused: {key} was {old.get(key)!r} in the first run and is {new.get(key)!r} now; "
+                "resume with the same settings, or start again with `overwrite`"
             )
 
 

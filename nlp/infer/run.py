@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from nlp.config import Config
+from nlp.errors import RunFailed
 from nlp.infer.outputs import InferPaths, check_outputs, infer_paths, manifest_for, prepare_outputs
 from nlp.infer.window import build_analyze, process_window, windows
 from nlp.jsonl import InputLine, dumps, open_input, read_lines
@@ -41,11 +42,14 @@ def run_infer(
     *,
     resume: bool = False,
     overwrite: bool = False,
+    strict: bool = False,
     analyze: Callable[[list[str], list], list[dict]] | None = None,
 ) -> dict[str, Any]:
     """Run the whole job; returns the summary (also written beside the output).
 
-    `analyze` defaults to an `Analyzer` built from `config`, after all checks have passed.
+    `analyze` defaults to an `Analyzer` built from `config`, after all checks have passed. A run with
+    more error records than `infer.max_error_rate` allows (any, with `strict`), or with errors and no
+    successes, raises `RunFailed` after everything is written; its `summary` is the summary.
     """
     settings = config.infer
     paths = infer_paths(output, settings.errors_file)
@@ -85,7 +89,19 @@ def run_infer(
     summary = summarize_run(tally, time.monotonic() - started, paths, resume)
     if paths.summary is not None:
         paths.summary.write_text(json.dumps(summary, indent=2) + "\n")
+    check_error_budget(summary, 0.0 if strict else settings.max_error_rate, strict)
     return summary
+
+
+def check_error_budget(summary: dict[str, Any], limit: float, strict: bool) -> None:
+    """The run fails when its share of error records is over `limit`, or when nothing succeeded."""
+    errors, processed = summary["errors"], max(summary["processed"], 1)
+    if not errors or (errors / processed <= limit and summary["ok"] > 0):
+        return
+    why = ("`strict`" if strict else f"infer.max_error_rate={limit}") if summary["ok"] else "no record succeeded"
+    raise RunFailed(
+        f"failed: {errors} error record(s) in {summary['processed']} ({why}); see {summary['errors_file']}", summary
+    )
 
 
 def _counting(lines: Iterator[InputLine], done: set[int], tally: Tally) -> Iterator[InputLine]:

@@ -111,15 +111,14 @@ def bucket_confidence(
     probabilities: np.ndarray, values: np.ndarray, score: float, cut_points: tuple[float, float]
 ) -> float:
     """Probability mass on the side of the scale the label is on (critical < 0 < supportive)."""
-    low, high = cut_points
-    side = values < 0 if score < low else values > 0 if score > high else values == 0
+    label = stance_label(score, cut_points)
+    side = values < 0 if label == "critical" else values > 0 if label == "supportive" else values == 0
     return float(probabilities[side].sum())
 
 
 def score_confidence(score: float, cut_points: tuple[float, float]) -> float:
     """For backends with no distribution: how far the score sits inside its label's range."""
-    low, high = cut_points
-    return abs(score) if score < low or score > high else 1.0 - abs(score)
+    return 1.0 - abs(score) if stance_label(score, cut_points) == "neutral" else abs(score)
 
 
 class EmbeddedStance:

@@ -216,18 +216,20 @@ def test_a_bad_file_is_refused_whole_with_counts_and_line_numbers_and_nothing_wr
         run_evaluate(load_config(), str(source), None)
     message = str(caught.value)
     assert message.startswith(
-        f"{source}: 7 problems: invalid JSON (1: line 2), empty text (1: line 3), "
-        "unknown topic label (2: lines 4, 6; known: security, diplomacy, sanctions), "
-        "stance out of range (1: line 5; "
+        f"{source}: 7 problems, nothing evaluated: invalid JSON (1 row: line 2); empty text (1 row: line 3); "
+        "unknown topic label (2 rows: lines 4, 6; known: security, diplomacy, sanctions); "
+        "stance out of range (1 row: line 5; "
     )
-    assert "unknown stance name (1: line 6; " in message and "not a JSON object (1: line 7)" in message
+    assert "unknown stance name (1 row: line 6; " in message and "not a JSON object (1 row: line 7)" in message
     assert message.endswith("; fix them and rerun")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["labeled.jsonl"]
 
 
 def test_problem_lines_are_capped_and_a_file_without_gold_labels_is_refused(tmp_path):
     empty = write_jsonl(tmp_path / "empty.jsonl", [{"text": ""}] * 7)
-    with pytest.raises(InputError, match=r": 7 problems: empty text \(7: lines 1, 2, 3, 4, 5, \.\.\.\)"):
+    with pytest.raises(
+        InputError, match=r": 7 problems, nothing evaluated: empty text \(7 rows: lines 1, 2, 3, 4, 5, \.\.\.\)"
+    ):
         run_evaluate(load_config(), str(empty), None)
     unlabeled = write_jsonl(tmp_path / "unlabeled.jsonl", [{"text": "North Korea held a parade."}])
     with pytest.raises(InputError, match='nothing to evaluate: .*"topics", "stance", "summary"'):
@@ -259,5 +261,5 @@ def test_cli_evaluate_exit_codes(tmp_path, capsys):
     bad = write_jsonl(tmp_path / "bad.jsonl", [{"text": "North Korea.", "topics": "weather"}])
     assert main(["evaluate", "--input", str(bad), "--output", str(tmp_path / "bad-out")]) == 3
     err = capsys.readouterr().err
-    assert "unknown topic label (1: line 1; known: security, diplomacy, sanctions)" in err
+    assert "unknown topic label (1 row: line 1; known: security, diplomacy, sanctions)" in err
     assert len(err.strip().splitlines()) == 1 and not (tmp_path / "bad-out").exists()

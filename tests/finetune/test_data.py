@@ -33,7 +33,7 @@ def test_every_bad_row_is_reported_with_its_line_number(tmp_path):
     with pytest.raises(InputError) as error:
         load_examples(str(bad), config("topic", label_field="topics"))
     message = str(error.value)
-    assert message.startswith(f"{bad}: 7 problem(s), training not started")
+    assert message.startswith(f"{bad}: 7 problems, training not started")
     assert "unknown label (2 rows: lines 4, 6; found 'economy', 'sanction')" in message
     assert "empty 'text' (1 row: line 2)" in message and "not valid JSON (1 row: line 3)" in message
     assert "missing field 'topics' (1 row: line 5)" in message and "not a JSON object (1 row: line 7)" in message

@@ -16,7 +16,7 @@ from safetensors.torch import load_file
 from helpers import CORPUS, REPO, load_script, save_bert_classifier
 from nlp.cli import main
 from nlp.config import load_config
-from nlp.errors import ConfigError, InputError, ModelError, RunFailed
+from nlp.errors import ConfigError, InputError, ModelError, OutputError, RunFailed
 from nlp.finetune.config import load_finetune_config
 from nlp.finetune.outputs import last_checkpoint
 from nlp.finetune.run import run_finetune
@@ -148,7 +148,7 @@ def test_bad_data_stops_the_run_before_anything_is_written(tmp_path, tiny_bert_b
     bad = write_jsonl(
         tmp_path / "bad.jsonl", [{"text": "fine", "topics": ["security"]}, {"text": "", "topics": ["security"]}]
     )
-    with pytest.raises(InputError, match=r"1 problem\(s\), training not started: empty 'text' \(1 row: line 2\)"):
+    with pytest.raises(InputError, match=r"1 problem, training not started: empty 'text' \(1 row: line 2\)"):
         finetune(tmp_path, tiny_bert_base, "topic", bad)
     assert not (tmp_path / "out").exists()
 
@@ -174,11 +174,11 @@ def test_training_arguments_own_checks_come_before_any_data(tmp_path, tiny_bert_
 
 def test_an_existing_output_needs_resume_or_overwrite(tmp_path, tiny_bert_base, data):
     finetune(tmp_path, tiny_bert_base, "topic", data["train"])
-    with pytest.raises(ConfigError, match="--resume continues a run.*--overwrite starts over"):
+    with pytest.raises(OutputError, match="`resume` continues a run.*`overwrite` starts over"):
         finetune(tmp_path, tiny_bert_base, "topic", data["train"])
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "notes.txt").write_text("keep me")
-    with pytest.raises(ConfigError, match="not a finetune run"):
+    with pytest.raises(OutputError, match="not a finetune run"):
         run_finetune(
             load_finetune_config(
                 config_file(
@@ -225,7 +225,9 @@ def test_resume_continues_from_the_last_complete_checkpoint(tmp_path, tiny_bert_
     resumed_config = load_finetune_config(
         config_file(tmp_path, (whole / "finetune_config.yaml").read_text()), [f"output_dir={crashed}"]
     )
-    with pytest.raises(ConfigError, match=r"--resume: max_length differs from the first run \(256 then, 32 now\)"):
+    with pytest.raises(
+        OutputError, match=r"`resume` refused: max_length differs from the first run \(256 then, 32 now\)"
+    ):
         run_finetune(
             load_finetune_config(
                 config_file(tmp_path, (whole / "finetune_config.yaml").read_text()),
@@ -359,3 +361,9 @@ def test_embedded_heads_are_reproduced_by_finetune(tmp_path, runtime_cpu):
 
     record = Analyzer(load_config(None, overrides)).analyze("North Korea fired a missile over Japan on Monday.")
     assert record["topic"]["label"] in {"security", "diplomacy", "sanctions"} and record["stance"]["score"] is not None
+
+
+def test_an_existing_output_is_exit_3_in_finetune_as_in_infer(tmp_path, tiny_bert_base, data, capsys):
+    finetune(tmp_path, tiny_bert_base, "topic", data["train"])
+    assert main(["finetune", "--config", str(tmp_path / "finetune.yaml")]) == 3
+    assert "--resume continues a run" in capsys.readouterr().err  # the CLI names its flags

@@ -315,3 +315,29 @@ def test_ray_backend_gives_the_same_records_as_the_local_backend(tmp_path, tiny_
     assert ray.returncode == 0, ray.stderr.decode()[-3000:]
     assert read_jsonl(tmp_path / "ray.jsonl") == read_jsonl(tmp_path / "local.jsonl")
     assert read_jsonl(tmp_path / "ray.errors.jsonl") == read_jsonl(tmp_path / "local.errors.jsonl")
+
+
+def stub_analyze(texts: list[str], ids: list) -> list[dict]:
+    return [{"summary": {"text": text[:10]}} for text in texts]
+
+
+def test_the_runner_owns_the_error_budget_for_python_callers(tmp_path):
+    from nlp.errors import RunFailed
+
+    source = tmp_path / "in.jsonl"
+    source.write_text(json.dumps({"id": "a", "text": "North Korea fired."}) + "\n" + '{"id": "b"}\n')
+    config = load_config(None, ["infer.progress=false"])
+    with pytest.raises(RunFailed, match=r"1 error record\(s\) in 2 \(`strict`\)") as failed:
+        run_infer(config, str(source), str(tmp_path / "out.jsonl"), strict=True, analyze=stub_analyze)
+    assert failed.value.summary["ok"] == 1 and len(read_jsonl(tmp_path / "out.jsonl")) == 1  # written first
+    summary = run_infer(config, str(source), str(tmp_path / "out.jsonl"), overwrite=True, analyze=stub_analyze)
+    assert summary["errors"] == 1  # within the default budget
+
+
+def test_a_run_where_every_record_failed_is_a_failed_run(tmp_path):
+    from nlp.errors import RunFailed
+
+    source = write_jsonl(tmp_path / "in.jsonl", [{"id": "a", "body": "North Korea fired."}])
+    config = load_config(None, ["infer.progress=false"])  # the text is under "body", not infer.text_field
+    with pytest.raises(RunFailed, match="no record succeeded"):
+        run_infer(config, str(source), str(tmp_path / "out.jsonl"), analyze=stub_analyze)
