@@ -19,6 +19,7 @@ import torch.nn.functional as F
 
 from nlp.finetune.config import HeadsConfig
 from nlp.labels import TOPIC_LABELS
+from nlp.models.encoder import token_windows
 
 log = logging.getLogger(__name__)
 
@@ -80,22 +81,29 @@ def sample_pairs(labels: np.ndarray, n: int, rng: np.random.Generator, target: s
 
 
 def unit_embeddings(model: Any, tokenizer: Any, units: list[tuple[str, ...]], sub_batch: int = 16) -> torch.Tensor:
-    """Differentiable sentence-mean embeddings of units, computed as `Encoder` + `doc_embeddings` do.
+    """Differentiable sentence-mean embeddings of units, computed as `Encoder` and `document_vectors` do:
+    a sentence longer than the window is embedded window by window (weighted by length), never cut.
 
-    Sentences go through in length-sorted sub-batches so little compute is spent on padding.
+    Windows go through in length-sorted sub-batches so little compute is spent on padding.
     """
     flat = [s for unit in units for s in unit]
-    owner = torch.tensor([k for k, unit in enumerate(units) for _ in unit])
-    order = sorted(range(len(flat)), key=lambda i: len(flat[i]))
+    specials = tokenizer("", add_special_tokens=True)["input_ids"]  # [CLS] [SEP]
+    head, tail = (specials[:1], specials[1:]) if len(specials) > 1 else ([], specials)
+    windows, sentence_of = token_windows(tokenizer, flat, MAX_TOKENS - len(head) - len(tail))
+    order = sorted(range(len(windows)), key=lambda i: len(windows[i]))
     pooled = []
     for first in range(0, len(order), sub_batch):
-        texts = [flat[i] for i in order[first : first + sub_batch]]
-        batch = tokenizer(texts, padding=True, truncation=True, max_length=MAX_TOKENS, return_tensors="pt")
+        ids = [head + windows[i] + tail for i in order[first : first + sub_batch]]
+        batch = tokenizer.pad({"input_ids": ids}, return_tensors="pt")
         hidden = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).last_hidden_state
         mask = batch["attention_mask"].unsqueeze(-1).float()
-        pooled.append(F.normalize((hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0), dim=-1))
-    sentences = torch.empty(len(flat), pooled[0].shape[1]).index_copy(0, torch.tensor(order), torch.cat(pooled))
-    return F.normalize(torch.zeros(len(units), sentences.shape[1]).index_add(0, owner, sentences), dim=-1)
+        pooled.append((hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0))
+    by_window = torch.empty(len(windows), pooled[0].shape[1]).index_copy(0, torch.tensor(order), torch.cat(pooled))
+    weights = torch.tensor([float(len(w)) for w in windows]).unsqueeze(-1)
+    sentences = torch.zeros(len(flat), by_window.shape[1]).index_add(0, torch.tensor(sentence_of), by_window * weights)
+    owner = torch.tensor([k for k, unit in enumerate(units) for _ in unit])
+    units_sum = torch.zeros(len(units), sentences.shape[1]).index_add(0, owner, F.normalize(sentences, dim=-1))
+    return F.normalize(units_sum, dim=-1)
 
 
 def train_lora(

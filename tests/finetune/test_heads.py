@@ -58,36 +58,3 @@ def test_trained_artifacts_load_through_the_inference_path(small_split, runtime_
     assert stance.shape == (2, 5) and np.allclose(stance.sum(axis=1), 1.0)
     topic = heads.topic_probabilities(vectors)
     assert topic.shape == (2, 3) and ((0 <= topic) & (topic <= 1)).all()
-
-
-def test_topic_share_adds_topic_pairs_and_zero_keeps_the_stance_pairs():
-    from nlp.finetune.config import HeadsConfig
-    from nlp.finetune.heads import Item
-    from nlp.finetune.lora import sample_pairs, training_pairs
-
-    items = [
-        Item((topic,), stance, (f"s{k}",))
-        for k, (topic, stance) in enumerate(
-            [
-                ("security", -1.0),
-                ("diplomacy", -1.0),
-                ("sanctions", 1.0),
-                ("security", 1.0),
-                ("diplomacy", 0.0),
-                ("sanctions", 0.0),
-            ]
-        )
-    ]
-    owners = np.arange(len(items))
-    pairs, goals = training_pairs(items, owners, HeadsConfig(steps=4, batch_pairs=4), np.random.default_rng(0))
-    expected = sample_pairs(
-        np.array([i.stance for i in items], dtype=np.float32), 16, np.random.default_rng(0), "binary"
-    )
-    assert np.array_equal(pairs, expected[0]) and np.array_equal(goals, expected[1])  # shipped heads unchanged
-    pairs, goals = training_pairs(
-        items, owners, HeadsConfig(steps=4, batch_pairs=4, topic_share=0.5), np.random.default_rng(0)
-    )
-    same_topic = np.array([items[a].topics == items[b].topics for a, b in pairs])
-    same_stance = np.array([items[a].stance == items[b].stance for a, b in pairs])
-    assert len(pairs) == 16 and all(goal in (t, s) for goal, t, s in zip(goals, same_topic, same_stance))
-    assert ((goals == same_topic) & (goals != same_stance)).sum() >= 2  # some pairs are judged by topic alone
