@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from nlp.config import Config, load_config
+from nlp.document import prepare
 from nlp.runtime import Runtime, resolve_runtime
 
 
@@ -34,11 +35,16 @@ class Analyzer:
     def from_config(cls, name: str | None = None, overrides: list[str] | tuple[str, ...] = ()) -> Analyzer:
         return cls(load_config(name, overrides))
 
-    def analyze(self, texts: str | list[str], ids: list | None = None) -> dict | list[dict]:
-        """One record per text, in order; a single string gives a single record."""
+    def analyze(
+        self, texts: str | list[str], ids: list | None = None, titles: list[str | None] | None = None
+    ) -> dict | list[dict]:
+        """One record per text, in order; a single string gives a single record. `titles` are the
+        texts' headlines (None where there is none): topic and stance read them with the text."""
         single = isinstance(texts, str)
-        batch = [texts] if single else list(texts)
-        ids = ids if ids is not None else list(range(1, len(batch) + 1))
+        raw = [texts] if single else list(texts)
+        ids = ids if ids is not None else list(range(1, len(raw) + 1))
+        titles = titles if titles is not None else [None] * len(raw)
+        batch = [prepare(text, title) for text, title in zip(raw, titles)]
         records: list[dict] = [{"id": record_id} for record_id in ids]
         if self.summarizer is not None:
             for record, summary in zip(records, self.summarizer.summarize(batch)):

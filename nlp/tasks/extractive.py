@@ -1,6 +1,6 @@
 """Extractive summaries with the embedded encoder: the sentences that best cover the article.
 
-Takes `list[str]` and returns one `dict` per text with the keys of the output record's `summary` part
+Takes `list[str | Document]` and returns one `dict` per text with the keys of the output record's `summary` part
 (README, "Output record"), `method: "extractive"`.
 """
 
@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from nlp.document import Document, as_documents
 from nlp.models.encoder import Encoder
-from nlp.sentences import split_sentences
 
 
 class ExtractiveSummarizer:
@@ -27,10 +27,13 @@ class ExtractiveSummarizer:
         self.encoder = encoder
         self.max_sentences = max_sentences
 
-    def summarize(self, texts: list[str]) -> list[dict]:
-        split = [split_sentences(text) for text in texts]
+    def summarize(self, texts: list[str | Document]) -> list[dict]:
+        docs = as_documents(texts)
+        split = [doc.sentences for doc in docs]
         vectors = self.encoder.encode([s.text for sentences in split for s in sentences])
-        counts = [len(ids) for ids in self.encoder.tokenizer(texts, add_special_tokens=False)["input_ids"]]
+        counts = [
+            len(ids) for ids in self.encoder.tokenizer([d.body for d in docs], add_special_tokens=False)["input_ids"]
+        ]
         records, offset = [], 0
         for sentences, n in zip(split, counts):
             chosen = select_central(vectors[offset : offset + len(sentences)], self.max_sentences)

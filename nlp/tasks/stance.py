@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from nlp.config import StanceConfig
+from nlp.document import Document, as_documents
 from nlp.errors import ConfigError, ModelError
 from nlp.labels import softmax, stance_label, stance_value
 from nlp.models.embedded import EmbeddedHeads, is_heads_dir
@@ -18,7 +19,7 @@ from nlp.models.encoder import mean_vectors
 from nlp.models.load import load_classifier
 from nlp.models.scorer import SequenceScorer, entailment
 from nlp.runtime import Runtime
-from nlp.sentences import Sentence, split_sentences
+from nlp.sentences import Sentence
 from nlp.targets import TargetMatcher
 
 # (document score, confidence, one score per sentence; NaN where a sentence was not scored)
@@ -50,12 +51,13 @@ class StanceScorer:
         self.config, self.backend = config, backend
         self.matcher = TargetMatcher(config.names)
 
-    def score(self, texts: list[str]) -> list[dict]:
-        sentences = [split_sentences(text) for text in texts]
+    def score(self, texts: list[str | Document]) -> list[dict]:
+        docs = as_documents(texts)
+        sentences = [list(doc.sentences) for doc in docs]
         mentions = [[self.matcher.mentioned_in(s.text) for s in group] for group in sentences]
-        about = [i for i, text in enumerate(texts) if self.matcher.mentioned_in(text)]
+        about = [i for i, doc in enumerate(docs) if any(mentions[i])]
         predictions = self.backend.predict(
-            [texts[i] for i in about], [sentences[i] for i in about], [mentions[i] for i in about]
+            [docs[i].body for i in about], [sentences[i] for i in about], [mentions[i] for i in about]
         )
         records = [self._abstain() for _ in texts]
         for i, (score, confidence, per_sentence) in zip(about, predictions):

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import torch
 
 from nlp.config import EMBEDDED, SummarizerConfig
+from nlp.document import Document, as_documents
 from nlp.errors import ConfigError, InputError
 from nlp.models.encoder import Encoder
 from nlp.models.load import input_limit, load_encoder, load_seq2seq
@@ -57,7 +58,8 @@ class AbstractiveSummarizer:
             raise ConfigError(f"summarizer.max_input_tokens: {self.limit} leaves no room for text")
         self.generation = config.generation.overrides()
 
-    def summarize(self, texts: list[str]) -> list[dict]:
+    def summarize(self, texts: list[str | Document]) -> list[dict]:
+        texts = [doc.body for doc in as_documents(texts)]  # the headline is not summarized again
         counts = [len(ids) for ids in self.tokenizer(texts, add_special_tokens=False)["input_ids"]]
         self._check_lengths(counts)
         records = [

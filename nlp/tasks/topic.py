@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from nlp.config import TopicConfig
+from nlp.document import Document, as_documents
 from nlp.errors import ConfigError
 from nlp.labels import sigmoid, softmax
 from nlp.models.embedded import EmbeddedHeads, is_heads_dir
@@ -17,7 +18,6 @@ from nlp.models.encoder import mean_vectors
 from nlp.models.load import load_classifier
 from nlp.models.scorer import SequenceScorer, entailment, label_index
 from nlp.runtime import Runtime
-from nlp.sentences import split_sentences
 
 
 def build_topic_classifier(config: TopicConfig, runtime: Runtime) -> EmbeddedTopic | NliTopic | ClassifierTopic:
@@ -61,8 +61,8 @@ class EmbeddedTopic:
         check_label_set(config, heads.topic_labels, "the embedded head")
         self.heads, self.config = heads, config
 
-    def classify(self, texts: list[str]) -> list[dict]:
-        sentences = [[s.text for s in split_sentences(text)] for text in texts]
+    def classify(self, texts: list[str | Document]) -> list[dict]:
+        sentences = [([doc.title] if doc.title else []) + doc.sentence_texts for doc in as_documents(texts)]
         vectors = self.heads.encoder("topic").encode([s for group in sentences for s in group])
         documents = mean_vectors(vectors, [len(group) for group in sentences])
         probabilities = self.heads.topic_probabilities(documents)
@@ -76,8 +76,8 @@ class NliTopic:
         self.scorer, self.config = scorer, config
         self.labels, self.hypotheses = list(config.labels), list(config.labels.values())
 
-    def classify(self, texts: list[str]) -> list[dict]:
-        chunks = [self.scorer.chunks(text, self.hypotheses) for text in texts]
+    def classify(self, texts: list[str | Document]) -> list[dict]:
+        chunks = [self.scorer.chunks(doc.titled_body, self.hypotheses) for doc in as_documents(texts)]
         premises = [chunk for group in chunks for chunk in group for _ in self.hypotheses]
         hypotheses = [h for group in chunks for _ in group for h in self.hypotheses]
         if self.config.multi_label:
@@ -99,8 +99,8 @@ class ClassifierTopic:
         check_label_set(config, scorer.labels, f"the classifier {config.model!r}")
         self.scorer, self.config, self.multi_label = scorer, config, multi_label
 
-    def classify(self, texts: list[str]) -> list[dict]:
-        chunks = [self.scorer.chunks(text) for text in texts]
+    def classify(self, texts: list[str | Document]) -> list[dict]:
+        chunks = [self.scorer.chunks(doc.titled_body) for doc in as_documents(texts)]
         logits = self.scorer.logits([chunk for group in chunks for chunk in group])
         probabilities = sigmoid(logits) if self.multi_label else softmax(logits)
         return [
