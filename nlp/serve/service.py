@@ -1,0 +1,28 @@
+"""The models behind the page and the API: one Analyzer per process, one size limit, one lock."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from nlp.config import Config
+from nlp.serve.text import checked_text
+
+
+class Service:
+    """The process's one Analyzer, the size limit, and a lock around the models."""
+
+    def __init__(self, config: Config, analyzer: Any = None) -> None:
+        if analyzer is None:
+            from nlp.tasks.analyze import Analyzer
+
+            analyzer = Analyzer(config)
+        self.config, self.analyzer = config, analyzer
+        self.max_chars = config.serve.max_chars
+        self._lock = threading.Lock()
+
+    def analyze(self, text: str, record_id: str | int = "text", title: str | None = None) -> dict:
+        """The output record of `text` (InputError when it is empty or over the limit)."""
+        text = checked_text(text, self.max_chars)
+        with self._lock:
+            return self.analyzer.analyze([text], ids=[record_id], titles=[title])[0]
