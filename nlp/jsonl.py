@@ -3,7 +3,9 @@
 `read_lines` turns every non-blank input line into exactly one `InputLine`, valid or carrying an
 error record, so a runner can write one output or one error per input line and never crash on
 bad data. Memory stays bounded whatever the input: lines are read with `readline(limit)` and an
-over-long line is discarded in chunks, never held whole.
+over-long line is discarded in chunks, never held whole. Each line also gets a short digest of its
+content (`InputLine.digest`, `input_digest` in records), which is how a resumed run knows that
+the lines done before are still the lines of the input.
 """
 
 from __future__ import annotations
@@ -13,11 +15,12 @@ import hashlib
 import json
 import math
 import sys
+import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
-from nlp.errors import InputError
+from nlp.errors import InputError, shorten
 
 _BOM = b"\xef\xbb\xbf"
 _EXCERPT_CHARS = 80
@@ -25,13 +28,15 @@ _EXCERPT_CHARS = 80
 
 @dataclass(frozen=True, slots=True)
 class InputLine:
-    """One non-blank input line: a valid record (`error` is None) or an error record."""
+    """One non-blank input line: a valid record (`error` is None) or an error record; `digest` is
+    `line_digest` of the line's content (16 hex characters)."""
 
     line: int
     id: str | int | None
     text: str | None
     record: dict | None
     error: dict | None
+    digest: str = field(default="", compare=False)
 
 
 class _Rejected(Exception):
@@ -56,7 +61,7 @@ def read_lines(
     A record without `id_field` gets its line number as id, which takes part in that check too.
     """
     seen: set[bytes] = set()
-    for number, content, too_long, terminated in _physical_lines(stream, max_line_bytes):
+    for number, content, too_long, terminated, digest in _physical_lines(stream, max_line_bytes):
         if not too_long and not content.strip():
             continue
         try:
@@ -69,7 +74,7 @@ def read_lines(
             checked = _check_record(value, number, text_field, id_field, seen)
             if b"\\ud" in content.lower():  # a surrogate escape somewhere: can every field be written?
                 _check_writable(value, checked.id)
-            yield checked
+            yield InputLine(checked.line, checked.id, checked.text, checked.record, None, digest)
         except _Rejected as rejected:
             error = {
                 "line": number,
@@ -77,14 +82,28 @@ def read_lines(
                 "code": rejected.code,
                 "message": rejected.message,
                 "excerpt": _excerpt(content),
+                "input_digest": digest,
             }
-            yield InputLine(number, rejected.id, None, None, error)
+            yield InputLine(number, rejected.id, None, None, error, digest)
 
 
-def _physical_lines(stream: BinaryIO, max_line_bytes: int) -> Iterator[tuple[int, bytes, bool, bool]]:
-    """(line number, content without BOM and line ending, too long, ended by a newline).
+def line_digests(stream: BinaryIO, max_line_bytes: int = 1_000_000) -> Iterator[tuple[int, str]]:
+    """(line number, digest) of each non-blank line, as `read_lines` numbers and digests them; nothing
+    is parsed, so reading a file for a resume check costs little more than the read."""
+    for number, content, too_long, _, digest in _physical_lines(stream, max_line_bytes):
+        if too_long or content.strip():
+            yield number, digest
 
-    For a too-long line the content is only its head, enough for the excerpt.
+
+def line_digest(content: bytes) -> str:
+    """16 hex characters (blake2b, 64 bits) of a line's content, without its line ending or a BOM."""
+    return hashlib.blake2b(content, digest_size=8).hexdigest()
+
+
+def _physical_lines(stream: BinaryIO, max_line_bytes: int) -> Iterator[tuple[int, bytes, bool, bool, str]]:
+    """(line number, content without BOM and line ending, too long, ended by a newline, digest).
+
+    For a too-long line the content is only its head, enough for the excerpt; its digest covers all of it.
     """
     limit = max_line_bytes + 2  # room for "\r\n" after a line of exactly max_line_bytes
     number = 0
@@ -98,32 +117,40 @@ def _physical_lines(stream: BinaryIO, max_line_bytes: int) -> Iterator[tuple[int
             chunk = chunk[len(_BOM) :]
         terminated = chunk.endswith(b"\n")
         if not terminated and len(chunk) >= limit:
-            terminated = _discard_rest(stream, limit, number)
-            yield number, chunk[: _EXCERPT_CHARS * 4], True, terminated
+            terminated, digest = _discard_rest(stream, limit, number, chunk)
+            yield number, chunk[: _EXCERPT_CHARS * 4], True, terminated, digest
             continue
         content = chunk[:-1] if terminated else chunk
         if content.endswith(b"\r"):
             content = content[:-1]
         too_long = len(content) > max_line_bytes
-        yield number, content[: _EXCERPT_CHARS * 4] if too_long else content, too_long, terminated
+        yield number, content[: _EXCERPT_CHARS * 4] if too_long else content, too_long, terminated, line_digest(content)
 
 
 def _readline(stream: BinaryIO, size: int, number: int) -> bytes:
     try:
         return stream.readline(size)
-    except (OSError, EOFError) as exc:
+    except (OSError, EOFError, zlib.error) as exc:
         # A corrupt or truncated .gz fails here, not at open.
         raise InputError(
             f"input line {number}: cannot read the input ({exc}); check the file is complete (gzip -t for .gz)"
         ) from exc
 
 
-def _discard_rest(stream: BinaryIO, limit: int, number: int) -> bool:
-    """Consume the rest of an over-long line in chunks of `limit`; True if a newline ended it."""
+def _discard_rest(stream: BinaryIO, limit: int, number: int, head: bytes) -> tuple[bool, str]:
+    """Consume the rest of an over-long line in chunks of `limit`: (ended by a newline, digest of the
+    whole line's content, as `line_digest` would give it)."""
+    hasher = hashlib.blake2b(digest_size=8)
+    held = head  # one chunk is held back, so that the line ending is left out of the digest
     while chunk := _readline(stream, limit, number):
+        hasher.update(held)
+        held = chunk
         if chunk.endswith(b"\n"):
-            return True
-    return False
+            break
+    terminated = held.endswith(b"\n")
+    held = held[:-1] if terminated else held
+    hasher.update(held[:-1] if held.endswith(b"\r") else held)
+    return terminated, hasher.hexdigest()
 
 
 def _excerpt(content: bytes) -> str:
@@ -219,7 +246,8 @@ def _check_record(value: Any, number: int, text_field: str, id_field: str, seen:
     if digest in seen:
         raise _Rejected(
             "duplicate_id",
-            f"{id_field} {record_id!r} already appeared earlier in this input; give each record a unique id",
+            f"{id_field} {shorten(repr(record_id), 120)} already appeared earlier in this input; "
+            "give each record a unique id",
             record_id,
         )
     seen.add(digest)

@@ -224,7 +224,7 @@ def test_first_occurrence_owns_its_id_even_when_it_is_an_error_record():
 def test_excerpt_is_the_first_80_characters_decoded_with_replacement():
     error = only_error(b'{"text": ' + "é".encode() * 100 + b"\xff}\n")
     assert error["excerpt"] == '{"text": ' + "é" * 71
-    assert set(error) == {"line", "id", "code", "message", "excerpt"}
+    assert set(error) == {"line", "id", "code", "message", "excerpt", "input_digest"}
 
 
 def test_every_non_blank_line_yields_exactly_one_input_line_in_order():
@@ -292,3 +292,53 @@ def test_lone_surrogate_in_another_field_is_an_error_too():
     stream = io.BytesIO(b'{"id": "a", "text": "North Korea", "title": "bad \\udc00 title"}\n')
     (item,) = read_lines(stream)
     assert item.error["code"] == "lone_surrogate" and item.error["id"] == "a"
+
+
+def corrupt_gzip(path, lines: int = 2000) -> None:
+    """A gzip file whose deflate stream is damaged in the middle (zlib.error, not OSError, when read)."""
+    import random
+
+    data = "".join(json.dumps({"id": i, "text": f"North Korea item {i} " * 20}) + "\n" for i in range(lines))
+    packed = bytearray(gzip.compress(data.encode()))
+    rng = random.Random(0)
+    for _ in range(200):
+        packed[rng.randrange(20, len(packed) - 20)] ^= 0xFF
+    path.write_bytes(bytes(packed))
+
+
+def test_a_corrupt_gzip_input_is_an_input_error_naming_the_line(tmp_path):
+    corrupt_gzip(tmp_path / "in.jsonl.gz")
+    with pytest.raises(InputError, match=r"^input line \d+: cannot read the input .*gzip -t"):
+        list(read_lines(open_input(str(tmp_path / "in.jsonl.gz"))))
+
+
+def test_a_truncated_gzip_input_is_an_input_error(tmp_path):
+    packed = gzip.compress(b'{"id": 1, "text": "a"}\n' * 1000)
+    (tmp_path / "in.jsonl.gz").write_bytes(packed[: len(packed) // 2])
+    with pytest.raises(InputError, match="cannot read the input"):
+        list(read_lines(open_input(str(tmp_path / "in.jsonl.gz"))))
+
+
+def test_a_duplicate_id_of_200kb_is_not_repeated_in_the_message():
+    big = "x" * 200_000
+    lines = read(json.dumps({"id": big, "text": "a"}).encode() + b"\n" + json.dumps({"id": big, "text": "b"}).encode())
+    error = lines[1].error
+    assert error["code"] == "duplicate_id" and error["id"] == big
+    assert len(error["message"]) < 400 and "..." in error["message"]
+
+
+def test_each_line_carries_a_digest_of_its_content():
+    lines = read(b'{"id": 1, "text": "a"}\n{"id": 2, "text": "a"}\r\n\n{"id": 1, "text": "a"}\nnot json\n')
+    first, second, again, bad = (line.digest for line in lines)
+    assert len(first) == 16 and first != second and first == again  # same content, same digest
+    assert bad == lines[3].error["input_digest"] and len(bad) == 16
+    crlf = read(b'{"id": 1, "text": "a"}\r\n')[0].digest
+    bom = read(b'\xef\xbb\xbf{"id": 1, "text": "a"}\n')[0].digest
+    assert crlf == bom == first  # line endings and a BOM are not content
+
+
+def test_an_over_long_line_gets_the_digest_of_all_of_it():
+    head = b'{"text": "' + b"a" * 5000
+    one, other = read(head + b'b"}\n' + head + b'c"}\n', max_line_bytes=1024)
+    assert one.error["code"] == other.error["code"] == "line_too_long"
+    assert one.digest != other.digest

@@ -1,21 +1,26 @@
-"""The fine-tuning output folder: what a run may write over, the resumable checkpoint, the saved config.
+"""The fine-tuning output folder: what a run may write over, the resumable checkpoint, the saved config,
+the lock one run holds on it, and the fingerprint of the data that a resume must train on again.
 
 Below both the runner and the Trainer (whose NaN guard names the last complete checkpoint).
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
 import shutil
 from pathlib import Path
 
 from nlp.config import dump
 from nlp.errors import OutputError
+from nlp.files import OutputLock, check_writable, file_fingerprint
 from nlp.finetune.config import FinetuneConfig
 
 log = logging.getLogger(__name__)
 
 CONFIG_FILE = "finetune_config.yaml"
+DATA_FILE = "data_fingerprint.json"  # size and sha256 of each data file the run trains on
 # Settings that change what is learned: a resumed run must match the first run on these.
 RESUME_KEYS = (
     "task",
@@ -31,8 +36,22 @@ RESUME_KEYS = (
 )
 
 
+def lock_path(out: Path) -> Path:
+    """The lock file of a run writing `out`: beside the folder, not in it (an overwrite clears the folder)."""
+    folder = out.resolve()
+    return folder.with_name(f"{folder.name}.lock")
+
+
+def lock_output(out: Path, rank: int) -> contextlib.AbstractContextManager:
+    """Check that `out` can be a folder we write, then hold its lock for the run (rank 0 only: the
+    other ranks of one `torchrun` job belong to the same run)."""
+    check_writable(out, "output_dir", folder=True)
+    return OutputLock(lock_path(out), "nlp finetune", out) if rank == 0 else contextlib.nullcontext()
+
+
 def check_output(config: FinetuneConfig, out: Path, resume: bool, overwrite: bool, rank: int) -> str | None:
     """Refuse an output directory the run may not use (read-only); the checkpoint to resume from."""
+    check_writable(out, "output_dir", folder=True)
     saved = out / CONFIG_FILE
     if resume:
         if not saved.is_file():
@@ -40,6 +59,7 @@ def check_output(config: FinetuneConfig, out: Path, resume: bool, overwrite: boo
                 f"`resume`: {out} holds no finetune run to resume ({CONFIG_FILE} missing); run without `resume`"
             )
         check_same_run(config, saved)
+        check_same_data(config, out / DATA_FILE)
         checkpoint = last_checkpoint(out)
         if checkpoint is None:
             raise OutputError(
@@ -70,6 +90,32 @@ def start_output(config: FinetuneConfig, out: Path, rank: int) -> None:
         shutil.rmtree(out)
     out.mkdir(parents=True, exist_ok=True)
     (out / CONFIG_FILE).write_text(dump(config), encoding="utf-8")
+    (out / DATA_FILE).write_text(json.dumps(data_fingerprint(config), indent=2) + "\n", encoding="utf-8")
+
+
+def data_fingerprint(config: FinetuneConfig) -> dict[str, dict]:
+    """{data file as configured: {"bytes", "sha256"}} for the training and validation files that exist
+    (a missing one is reported by the data checks)."""
+    files = [*config.data.train_files, *config.data.validation_files]
+    return {path: file_fingerprint(path) for path in files if Path(path).is_file()}
+
+
+def check_same_data(config: FinetuneConfig, saved: Path) -> None:
+    """A resumed run trains on the same bytes as the first: same paths is not enough."""
+    if not saved.is_file():
+        log.warning("%s is missing (an older run); resume cannot check that the data are unchanged", saved)
+        return
+    try:
+        first = json.loads(saved.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise OutputError(f"`resume`: {saved} is unreadable; start over with `overwrite`") from None
+    now = data_fingerprint(config)
+    for path, then in first.items():
+        if path in now and now[path] != then:
+            raise OutputError(
+                f"`resume` refused: the data file {path} changed since the first run ({then.get('bytes')} bytes "
+                f"then, {now[path]['bytes']} now); resume on the same data, or start over with `overwrite`"
+            )
 
 
 def check_same_run(config: FinetuneConfig, saved: Path) -> None:

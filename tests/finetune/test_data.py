@@ -97,3 +97,78 @@ def test_shipped_data_files_pass_the_checks(path):
         assert len(load_examples(str(path), config("summarization"))) == 80
     else:  # the data/news format: text, topics, a five-level stance
         assert len(load_examples(str(path), config("heads", label_field="topics"))) >= 90
+
+
+def topic_rows(*texts: str) -> str:
+    return "".join(json.dumps({"text": text, "label": "security"}) + "\n" for text in texts)
+
+
+def test_invalid_utf8_names_the_line_not_a_byte_offset(tmp_path):
+    rows = tmp_path / "rows.jsonl"
+    rows.write_bytes(topic_rows("one", "two").encode() + b'{"text": "bad \xff", "label": "security"}\n')
+    with pytest.raises(InputError, match=r"rows.jsonl: line 3 is not UTF-8 text") as error:
+        load_examples(str(rows), config("topic"))
+    assert "byte" not in str(error.value)
+
+
+@pytest.mark.parametrize("suffix", ["jsonl", "csv"])
+def test_a_utf8_bom_is_accepted_as_infer_accepts_it(tmp_path, suffix):
+    rows = tmp_path / f"rows.{suffix}"
+    body = topic_rows("one", "two") if suffix == "jsonl" else "text,label\none,security\ntwo,security\n"
+    rows.write_bytes(b"\xef\xbb\xbf" + body.encode())
+    assert [e["text"] for e in load_examples(str(rows), config("topic"))] == ["one", "two"]
+
+
+def test_a_truncated_or_corrupt_gzip_file_is_an_input_error(tmp_path):
+    import gzip
+
+    packed = gzip.compress(topic_rows(*(f"text {i}" for i in range(2000))).encode())
+    (tmp_path / "cut.jsonl.gz").write_bytes(packed[: len(packed) // 2])
+    with pytest.raises(InputError, match=r"cut.jsonl.gz: cannot read the file after line \d+ .*gzip -t"):
+        load_examples(str(tmp_path / "cut.jsonl.gz"), config("topic"))
+    damaged = bytearray(packed)
+    damaged[len(damaged) // 2 : len(damaged) // 2 + 64] = bytes(64)
+    (tmp_path / "bad.jsonl.gz").write_bytes(bytes(damaged))
+    with pytest.raises(InputError, match=r"bad.jsonl.gz: cannot read the file"):
+        load_examples(str(tmp_path / "bad.jsonl.gz"), config("topic"))
+
+
+def test_csv_rows_with_more_or_fewer_values_than_the_header_are_problems(tmp_path):
+    rows = tmp_path / "rows.csv"
+    rows.write_text("text,label\nfine,security\nextra,security,surprise\nshort\n")
+    with pytest.raises(InputError) as error:
+        load_examples(str(rows), config("topic"))
+    message = str(error.value)
+    assert "more values than the header's 2 columns (1 row: line 3)" in message
+    assert "fewer values than the header's 2 columns (1 row: line 4)" in message
+
+
+def test_json_lines_python_cannot_hold_are_problems_not_crashes(tmp_path):
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text(
+        topic_rows("fine") + '{"text": "big", "label": "security", "n": ' + "9" * 5000 + "}\n" + "[" * 100_000 + "\n"
+    )
+    with pytest.raises(InputError, match=r"not valid JSON \(2 rows: lines 2, 3"):
+        load_examples(str(rows), config("topic"))
+
+
+def test_duplicate_rows_are_kept_with_a_warning_that_counts_them(tmp_path, caplog):
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text(topic_rows("one", "two", "one", "three", "one", "two"))
+    with caplog.at_level("WARNING"):
+        assert len(load_examples(str(rows), config("topic"))) == 6
+    assert "3 rows repeat the text of an earlier row (lines 3, 5, 6)" in caplog.text
+
+
+def test_validation_rows_that_are_also_training_rows_are_a_leak_warning(tmp_path, caplog):
+    from nlp.finetune.run import load_splits
+
+    train, validation = tmp_path / "train.jsonl", tmp_path / "validation.jsonl"
+    train.write_text(topic_rows("one", "two", "three"))
+    validation.write_text(topic_rows("two", "four", "three"))
+    setup = FinetuneConfig(
+        task="topic", output_dir="out", data={"train_file": str(train), "validation_file": str(validation)}
+    )
+    with caplog.at_level("WARNING"):
+        load_splits(setup)
+    assert "2 of 3 validation examples have the text of a training example" in caplog.text
