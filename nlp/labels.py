@@ -39,6 +39,16 @@ def stance_label(score: float, cut_points: tuple[float, float] = DEFAULT_CUT_POI
     return "critical" if score < low else "supportive" if score > high else "neutral"
 
 
+def side_confidence(
+    probabilities: np.ndarray, values: np.ndarray, score: float, cut_points: tuple[float, float] = DEFAULT_CUT_POINTS
+) -> float:
+    """A stance's confidence from a distribution over stance `values`: the probability mass on the side
+    of the scale its label is on (below 0 for critical, 0 for neutral, above 0 for supportive)."""
+    label = stance_label(score, cut_points)
+    side = values < 0 if label == "critical" else values > 0 if label == "supportive" else values == 0
+    return float(probabilities[side].sum())
+
+
 def stance_value(name: str) -> float | None:
     """The stance a class name stands for (critical -1, neutral 0, supportive 1, their synonyms, or a
     number in [-1, 1] written as text); None if it stands for none."""

@@ -118,3 +118,34 @@ def _check_lengths(gold: list, predicted: list) -> None:
         raise ValueError(f"gold has {len(gold)} items, predictions {len(predicted)}; they must pair up")
     if not gold:
         raise ValueError("no items to score")
+
+
+def calibration(confidences: list[float], correct: list[bool], bins: int = 10) -> dict:
+    """Expected calibration error over equal-width confidence bins, and the bins themselves
+    (mean confidence, accuracy, count) for a reliability plot; plus accuracy at confidence >= 0.8."""
+    _check_lengths(confidences, correct)
+    conf, right = np.asarray(confidences, dtype=float), np.asarray(correct, dtype=float)
+    index = np.minimum((conf * bins).astype(int), bins - 1)
+    table, ece = [], 0.0
+    for b in range(bins):
+        inside = index == b
+        if inside.any():
+            gap = abs(conf[inside].mean() - right[inside].mean())
+            ece += gap * inside.mean()
+            table.append(
+                {
+                    "low": b / bins,
+                    "high": (b + 1) / bins,
+                    "confidence": float(conf[inside].mean()),
+                    "accuracy": float(right[inside].mean()),
+                    "n": int(inside.sum()),
+                }
+            )
+    high = conf >= 0.8
+    return {
+        "ece": float(ece),
+        "bins": table,
+        "n": len(conf),
+        "accuracy_at_0.8": float(right[high].mean()) if high.any() else None,
+        "share_at_0.8": float(high.mean()),
+    }

@@ -40,7 +40,8 @@ def write_card(config: FinetuneConfig, out: Path, record: dict[str, Any]) -> Pat
     )
     data = config.data
     validation = (
-        data.validation_file or f"a {data.validation_split:.0%} split of the training data (seed {config.runtime.seed})"
+        ", ".join(data.validation_files)
+        or f"a {data.validation_split:.0%} split of the training data (seed {config.runtime.seed})"
     )
     text = f"""---
 library_name: transformers

@@ -7,6 +7,7 @@ closest name, type; YAML's `2e-5` string becomes a float), before any data or mo
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import difflib
 import re
@@ -14,19 +15,30 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from nlp.config import ModelConfig, RuntimeConfig, Section, apply_overrides, read_yaml, resolve_config_path, validate
-from nlp.errors import ConfigError
+from nlp.config import (
+    ModelConfig,
+    RuntimeConfig,
+    Section,
+    apply_overrides,
+    check_remote_code,
+    override_for,
+    read_yaml,
+    resolve_config_path,
+    validate,
+)
+from nlp.errors import ConfigError, shorten
 from nlp.labels import STANCE_CLASSES, TOPIC_LABELS, stance_value
 
 Task = Literal["topic", "stance", "summarization", "heads"]
 DEFAULT_LABELS = {"topic": list(TOPIC_LABELS), "stance": list(STANCE_CLASSES)}
 # Keys the toolkit sets itself: where they live instead.
 MANAGED = {"output_dir": "the top-level output_dir", "resume_from_checkpoint": "`nlp finetune --resume`"}
+SEED_KEYS = ("seed", "data_seed")
 
 
 class DataConfig(Section):
     train_file: str | list[str]
-    validation_file: str | None = None
+    validation_file: str | list[str] | None = None
     validation_split: float = Field(0.1, gt=0, lt=1)
     text_field: str = Field("text", min_length=1)
     label_field: str = Field("label", min_length=1)
@@ -37,11 +49,17 @@ class DataConfig(Section):
     def train_files(self) -> list[str]:
         return [self.train_file] if isinstance(self.train_file, str) else list(self.train_file)
 
+    @property
+    def validation_files(self) -> list[str]:
+        if self.validation_file is None:
+            return []
+        return [self.validation_file] if isinstance(self.validation_file, str) else list(self.validation_file)
+
 
 class HeadsConfig(Section):
     """`task: heads`: the embedded default's trainer (scripts/train_heads.py) and its settings."""
 
-    steps: int = Field(60, ge=0)
+    steps: int = Field(0, ge=0)
     rank: int = Field(8, ge=1)
     alpha: float = Field(16.0, gt=0)
     targets: list[str] = Field(default_factory=lambda: ["query", "value"], min_length=1)
@@ -51,7 +69,6 @@ class HeadsConfig(Section):
     target: Literal["binary", "ordinal"] = "binary"
     topic_share: float = Field(0.0, ge=0, lt=1)
     cv_folds: int = Field(5, ge=0)
-    topic_encoder: Literal["auto", "base", "adapted"] = "auto"
     threads: int = Field(2, ge=1)
 
 
@@ -101,17 +118,20 @@ class FinetuneConfig(ModelConfig):
 
 
 def load_finetune_config(name: str, overrides: list[str] | tuple[str, ...] = ()) -> FinetuneConfig:
-    """Read, override and validate a fine-tuning config, `training:` included."""
+    """Read, override and validate a fine-tuning config, `training:` included; the remote-code rule of
+    inference configs holds here too (`nlp.config.check_remote_code`)."""
     path = resolve_config_path(name)
     data = read_yaml(path)
+    base = copy.deepcopy(data)
     override_paths = apply_overrides(data, overrides)
     if "task" not in data and "runtime" in data and "summarizer" in data:
         raise ConfigError(
             f"{path}: this is an inference config; finetune takes a config with `task:` "
             "(e.g. configs/finetune_topic.yaml)"
         )
-    config = validate(data, source=str(path), override_paths=override_paths, schema=FinetuneConfig)
-    where = {key.removeprefix("training."): text for key, text in override_paths.items() if key.startswith("training.")}
+    check_remote_code(data, override_paths, str(path), FinetuneConfig)
+    config = validate(data, source=str(path), override_paths=override_paths, schema=FinetuneConfig, base=base)
+    where = {key: item for key in config.training if (item := override_for(f"training.{key}", override_paths))}
     config.training = check_training(config.task, config.training, str(path), where)
     if config.task == "stance" and config.objective == "classification":
         check_stance_labels(config.label_names, str(path))
@@ -145,16 +165,16 @@ def check_training(task: str, training: dict[str, Any], source: str, overrides: 
     fields = argument_fields(task)
     checked = {}
     for key, value in training.items():
-        where = f"override {overrides[key]!r}" if key in overrides else source
+        where = f"override {shorten(overrides[key])!r}" if key in overrides else source
         if key in MANAGED:
             raise ConfigError(f"{where}: training.{key} is set by the toolkit; use {MANAGED[key]}")
         if key not in fields:
             hint = difflib.get_close_matches(key, list(fields), n=1, cutoff=0.6)
-            raise ConfigError(
-                f"{where}: unknown key 'training.{key}' (not a TrainingArguments field)"
-                f"{f'; did you mean training.{hint[0]!r}?' if hint else ''}"
-            )
+            suggestion = f"; did you mean 'training.{hint[0]}'?" if hint else ""
+            raise ConfigError(f"{where}: unknown key 'training.{key}' (not a TrainingArguments field){suggestion}")
         checked[key] = coerce(value, str(fields[key].type), f"{where}: training.{key}")
+        if key in SEED_KEYS and isinstance(checked[key], int) and not 0 <= checked[key] < 2**32:
+            raise ConfigError(f"{where}: training.{key} must be in 0 .. 4294967295 (what numpy accepts)")
     return checked
 
 
@@ -183,7 +203,7 @@ def coerce(value: Any, annotation: str, where: str) -> Any:
             return int(number)
     elif isinstance(value, (list, dict)) and ({"list", "dict"} & kinds or "str" in kinds):
         return value
-    raise ConfigError(f"{where}: expected {_readable(annotation)}, found {value!r}")
+    raise ConfigError(f"{where}: expected {_readable(annotation)}, found {shorten(repr(value))}")
 
 
 def _number(text: str) -> float | None:

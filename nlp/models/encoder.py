@@ -36,16 +36,17 @@ class Encoder:
         return int(self.model.config.hidden_size)
 
     def encode(self, texts: list[str]) -> np.ndarray:
-        """One unit vector per text. Recent results are memoised, so components that embed the
-        same sentences (extractive summary and topic) pay for them once."""
-        missing = list(dict.fromkeys(text for text in texts if text not in self._memo))
-        if len(self._memo) + len(missing) > _MEMO_SIZE:
-            self._memo.clear()
-        if missing:
-            self._memo.update(zip(missing, self._encode(missing)))
+        """One unit vector per text. Recent results are memoised (at most `_MEMO_SIZE` texts), so the
+        components that embed the same sentences (summary, topic, stance) pay for them once."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        return np.stack([self._memo[text] for text in texts])
+        missing = list(dict.fromkeys(text for text in texts if text not in self._memo))
+        fresh = dict(zip(missing, self._encode(missing))) if missing else {}
+        out = np.stack([fresh[text] if text in fresh else self._memo[text] for text in texts])
+        if len(self._memo) + len(fresh) > _MEMO_SIZE:
+            self._memo.clear()  # bounded: the oldest batch's vectors go, this batch's stay
+        self._memo.update(list(fresh.items())[-_MEMO_SIZE:])
+        return out
 
     def _encode(self, texts: list[str]) -> np.ndarray:
         windows, owners = self._windows(texts)

@@ -13,14 +13,15 @@ import numpy as np
 from nlp.config import StanceConfig
 from nlp.document import Document, as_documents
 from nlp.errors import ConfigError, ModelError
-from nlp.labels import softmax, stance_label, stance_value
-from nlp.models.embedded import EmbeddedHeads, is_heads_dir
-from nlp.models.encoder import mean_vectors
+from nlp.labels import side_confidence, softmax, stance_label, stance_value
+from nlp.models.embedded import EmbeddedHeads, head_inputs, is_heads_dir
+from nlp.models.encoder import document_vectors
 from nlp.models.load import load_classifier
 from nlp.models.scorer import SequenceScorer, entailment
 from nlp.runtime import Runtime
 from nlp.sentences import Sentence
 from nlp.targets import TargetMatcher
+from nlp.voice import OWN, dprk_register, sentence_voices
 
 # (document score, confidence, one score per sentence; NaN where a sentence was not scored)
 Prediction = tuple[float, float, np.ndarray]
@@ -57,17 +58,26 @@ class StanceScorer:
         mentions = [[self.matcher.mentioned_in(s.text) for s in group] for group in sentences]
         about = [i for i, doc in enumerate(docs) if any(mentions[i])]
         predictions = self.backend.predict(
-            [docs[i].body for i in about], [sentences[i] for i in about], [mentions[i] for i in about]
+            [docs[i] for i in about], [sentences[i] for i in about], [mentions[i] for i in about]
         )
         records = [self._abstain() for _ in texts]
         for i, (score, confidence, per_sentence) in zip(about, predictions):
-            label = self.label(score)
+            label, confidence = self.label(score), round(float(np.clip(confidence, 0.0, 1.0)), 4)
+            voices = sentence_voices([s.text for s in sentences[i]])
             records[i] = {
                 "target": self.config.target,
                 "score": round(score, 4),
-                "label": label,
-                "confidence": round(float(np.clip(confidence, 0.0, 1.0)), 4),
-                "evidence": pick_evidence(sentences[i], per_sentence, mentions[i], label, self.config.evidence),
+                "label": label if confidence >= self.config.min_confidence else "uncertain",
+                "confidence": confidence,
+                "evidence": pick_evidence(
+                    sentences[i],
+                    per_sentence,
+                    mentions[i],
+                    voices,
+                    label,
+                    self.config.evidence,
+                    state_voice=dprk_register(docs[i].body) >= 1.0,
+                ),
                 "mentions": sum(mentions[i]),
             }
         return records
@@ -87,9 +97,19 @@ class StanceScorer:
 
 
 def pick_evidence(
-    sentences: list[Sentence], scores: np.ndarray, mentions: list[bool], label: str, k: int
+    sentences: list[Sentence],
+    scores: np.ndarray,
+    mentions: list[bool],
+    voices: list[str],
+    label: str,
+    k: int,
+    state_voice: bool = False,
 ) -> list[dict]:
-    """The k sentences that most support `label`; sentences naming the target count double."""
+    """The k sentences that most support `label`, each with its voice (`own` or `quoted`).
+
+    Sentences naming the target count double, and so do the text's own words against reported speech:
+    quoting is not endorsing - except in a text written in the DPRK's voice, whose quotations of its
+    leaders are that voice too (`state_voice`)."""
     scored = [i for i in range(len(sentences)) if not np.isnan(scores[i])]
     if label == "supportive":
         strength = {i: scores[i] for i in scored if scores[i] > 0}
@@ -97,25 +117,21 @@ def pick_evidence(
         strength = {i: -scores[i] for i in scored if scores[i] < 0}
     else:
         strength = {i: 1.0 - abs(scores[i]) for i in scored}
-    ranked = sorted(strength, key=lambda i: -strength[i] * (1.0 if mentions[i] else 0.5))[:k]
+
+    def weight(i: int) -> float:
+        return (1.0 if mentions[i] else 0.5) * (1.0 if voices[i] == OWN or state_voice else 0.5)
+
+    ranked = sorted(strength, key=lambda i: -strength[i] * weight(i))[:k]
     return [
         {
             "text": sentences[i].text,
             "start": sentences[i].start,
             "end": sentences[i].end,
             "score": round(float(scores[i]), 4),
+            "voice": voices[i],
         }
         for i in ranked
     ]
-
-
-def bucket_confidence(
-    probabilities: np.ndarray, values: np.ndarray, score: float, cut_points: tuple[float, float]
-) -> float:
-    """Probability mass on the side of the scale the label is on (critical < 0 < supportive)."""
-    label = stance_label(score, cut_points)
-    side = values < 0 if label == "critical" else values > 0 if label == "supportive" else values == 0
-    return float(probabilities[side].sum())
 
 
 def score_confidence(score: float, cut_points: tuple[float, float]) -> float:
@@ -124,22 +140,24 @@ def score_confidence(score: float, cut_points: tuple[float, float]) -> float:
 
 
 class EmbeddedStance:
-    """A 5-way head (-1, -0.5, 0, 0.5, 1) over sentence vectors; the score is the expected value."""
+    """A 5-way head (-1, -0.5, 0, 0.5, 1) over the document vector of the title and sentences; the score is
+    the expected value. Each sentence is scored by the same head for the evidence."""
 
     def __init__(self, heads: EmbeddedHeads, config: StanceConfig):
         self.heads, self.config = heads, config
 
     def predict(
-        self, texts: list[str], sentences: list[list[Sentence]], mentions: list[list[bool]]
+        self, docs: list[Document], sentences: list[list[Sentence]], mentions: list[list[bool]]
     ) -> list[Prediction]:
-        vectors = self.heads.encoder("stance").encode([s.text for group in sentences for s in group])
+        encoder = self.heads.encoder("stance")
+        documents = self.heads.stance_probabilities(document_vectors(encoder, [head_inputs(d) for d in docs]))
+        vectors = encoder.encode([s.text for group in sentences for s in group])  # memoised: no second pass
         counts = [len(group) for group in sentences]
-        documents = self.heads.stance_probabilities(mean_vectors(vectors, counts))
         per_sentence = self.heads.stance_probabilities(vectors) @ self.heads.stance_values
         out, start = [], 0
         for probabilities, count in zip(documents, counts):
             score = float(probabilities @ self.heads.stance_values)
-            confidence = bucket_confidence(probabilities, self.heads.stance_values, score, self.config.cut_points)
+            confidence = side_confidence(probabilities, self.heads.stance_values, score, self.config.cut_points)
             out.append((score, confidence, per_sentence[start : start + count]))
             start += count
         return out
@@ -154,9 +172,9 @@ class ClassifierStance:
         self.values = None if self.regression else np.array([label_value(name, config.model) for name in scorer.labels])
 
     def predict(
-        self, texts: list[str], sentences: list[list[Sentence]], mentions: list[list[bool]]
+        self, docs: list[Document], sentences: list[list[Sentence]], mentions: list[list[bool]]
     ) -> list[Prediction]:
-        chunks = [self.scorer.chunks(text) for text in texts]
+        chunks = [self.scorer.chunks(doc.titled_body) for doc in docs]
         flat_sentences = [s.text for group in sentences for s in group]
         logits = self.scorer.logits([c for group in chunks for c in group] + flat_sentences)
         n_chunks = sum(len(group) for group in chunks)
@@ -170,7 +188,7 @@ class ClassifierStance:
             confidence = (
                 score_confidence(score, self.config.cut_points)
                 if self.regression
-                else bucket_confidence(mean, self.values, score, self.config.cut_points)
+                else side_confidence(mean, self.values, score, self.config.cut_points)
             )
             sentence_rows = sentence_scores[sentence_start : sentence_start + len(sentence_group)]
             per_sentence = sentence_rows[:, 0] if self.regression else sentence_rows @ self.values
@@ -202,7 +220,7 @@ class NliStance:
         self.hypotheses = [config.hypotheses[key].format(target=config.target) for key in ("supportive", "critical")]
 
     def predict(
-        self, texts: list[str], sentences: list[list[Sentence]], mentions: list[list[bool]]
+        self, docs: list[Document], sentences: list[list[Sentence]], mentions: list[list[bool]]
     ) -> list[Prediction]:
         picked = [[i for i, named in enumerate(flags) if named][:_NLI_MAX_SENTENCES] for flags in mentions]
         premises = [group[i].text for group, indices in zip(sentences, picked) for i in indices for _ in (0, 1)]

@@ -13,8 +13,8 @@ from nlp.config import TopicConfig
 from nlp.document import Document, as_documents
 from nlp.errors import ConfigError
 from nlp.labels import sigmoid, softmax
-from nlp.models.embedded import EmbeddedHeads, is_heads_dir
-from nlp.models.encoder import mean_vectors
+from nlp.models.embedded import EmbeddedHeads, head_inputs, is_heads_dir
+from nlp.models.encoder import document_vectors
 from nlp.models.load import load_classifier
 from nlp.models.scorer import SequenceScorer, entailment, label_index
 from nlp.runtime import Runtime
@@ -39,11 +39,30 @@ def build_topic_classifier(config: TopicConfig, runtime: Runtime) -> EmbeddedTop
     return ClassifierTopic(scorer, config, multi_label=model.config.problem_type == "multi_label_classification")
 
 
-def topic_record(labels: list[str], scores: np.ndarray, threshold: float) -> dict:
-    """Scores rounded to 4 decimals first, so `labels` agrees with the scores a user sees."""
+def topic_record(
+    labels: list[str],
+    scores: np.ndarray,
+    config: TopicConfig,
+    primary: np.ndarray | None = None,
+    independent: bool = True,
+) -> dict:
+    """The output record's `topic` part from per-label `scores` and a distribution over the primary
+    topic (`primary`; by default the scores normalised to sum to 1).
+
+    Scores are rounded to 4 decimals first, so `labels` agrees with the scores a user sees. `label` is
+    the most probable primary topic, `confidence` its probability; below `topic.min_confidence` the label
+    is `uncertain`. With `independent` scores (one sigmoid or entailment test per label), a text with no
+    label at `topic.threshold` is off-topic: `label` None, `labels` []; scores that compete (a softmax)
+    always name their best label."""
     rounded = {label: round(float(score), 4) for label, score in zip(labels, scores.tolist())}
-    ranked = sorted(rounded, key=lambda label: -rounded[label])
-    return {"label": ranked[0], "labels": [label for label in ranked if rounded[label] >= threshold], "scores": rounded}
+    above = sorted((label for label in rounded if rounded[label] >= config.threshold), key=lambda lb: -rounded[lb])
+    primary = scores / max(float(scores.sum()), 1e-12) if primary is None else primary
+    best, confidence = labels[int(np.argmax(primary))], round(float(np.max(primary)), 4)
+    if not above and independent:
+        return {"label": None, "labels": [], "scores": rounded, "confidence": confidence}
+    label = best if confidence >= config.min_confidence else "uncertain"
+    chosen = [best, *(lb for lb in above if lb != best)] if best in above or independent else above
+    return {"label": label, "labels": chosen, "scores": rounded, "confidence": confidence}
 
 
 def check_label_set(config: TopicConfig, known: list[str], where: str) -> None:
@@ -55,18 +74,17 @@ def check_label_set(config: TopicConfig, known: list[str], where: str) -> None:
 
 
 class EmbeddedTopic:
-    """Sigmoid heads over the mean of a text's sentence vectors."""
+    """Heads over the document vector of the title and sentences: a sigmoid per label, a softmax primary."""
 
     def __init__(self, heads: EmbeddedHeads, config: TopicConfig):
         check_label_set(config, heads.topic_labels, "the embedded head")
         self.heads, self.config = heads, config
 
     def classify(self, texts: list[str | Document]) -> list[dict]:
-        sentences = [([doc.title] if doc.title else []) + doc.sentence_texts for doc in as_documents(texts)]
-        vectors = self.heads.encoder("topic").encode([s for group in sentences for s in group])
-        documents = mean_vectors(vectors, [len(group) for group in sentences])
-        probabilities = self.heads.topic_probabilities(documents)
-        return [topic_record(self.heads.topic_labels, p, self.config.threshold) for p in probabilities]
+        inputs = [head_inputs(doc) for doc in as_documents(texts)]
+        documents = document_vectors(self.heads.encoder("topic"), inputs)
+        scores, primary = self.heads.topic_probabilities(documents), self.heads.primary_probabilities(documents)
+        return [topic_record(self.heads.topic_labels, s, self.config, p) for s, p in zip(scores, primary)]
 
 
 class NliTopic:
@@ -88,7 +106,8 @@ class NliTopic:
             per_pair = softmax(logits.reshape(-1, len(self.labels))).reshape(-1)
         per_chunk = per_pair.reshape(-1, len(self.labels))
         return [
-            topic_record(self.labels, scores, self.config.threshold) for scores in weighted_means(per_chunk, chunks)
+            topic_record(self.labels, scores, self.config, independent=self.config.multi_label)
+            for scores in weighted_means(per_chunk, chunks)
         ]
 
 
@@ -104,7 +123,7 @@ class ClassifierTopic:
         logits = self.scorer.logits([chunk for group in chunks for chunk in group])
         probabilities = sigmoid(logits) if self.multi_label else softmax(logits)
         return [
-            topic_record(self.scorer.labels, scores, self.config.threshold)
+            topic_record(self.scorer.labels, scores, self.config, independent=self.multi_label)
             for scores in weighted_means(probabilities, chunks)
         ]
 

@@ -108,9 +108,21 @@ def test_evidence_follows_the_label_direction():
     sentences = split_sentences("A is bad. North Korea is great. North Korea is awful. B is fine.")
     scores = np.array([-0.9, 0.8, -0.6, 0.1])
     mentions = [False, True, True, False]
-    critical = pick_evidence(sentences, scores, mentions, "critical", 2)
+    own = ["own"] * 4
+    critical = pick_evidence(sentences, scores, mentions, own, "critical", 2)
     assert [e["text"] for e in critical] == ["North Korea is awful.", "A is bad."]
-    supportive = pick_evidence(sentences, scores, mentions, "supportive", 3)
+    supportive = pick_evidence(sentences, scores, mentions, own, "supportive", 3)
     assert [e["text"] for e in supportive] == ["North Korea is great.", "B is fine."]
-    neutral = pick_evidence(sentences, scores, mentions, "neutral", 1)
+    neutral = pick_evidence(sentences, scores, mentions, own, "neutral", 1)
     assert [e["text"] for e in neutral] == ["B is fine."]
+
+
+def test_evidence_says_whose_voice_and_prefers_the_texts_own_words():
+    text = '"North Korea is a criminal regime," the minister said. North Korea is a threat to its neighbours.'
+    sentences = split_sentences(text)
+    scores, mentions, voices = np.array([-0.9, -0.6]), [True, True], ["quoted", "own"]
+    evidence = pick_evidence(sentences, scores, mentions, voices, "critical", 2)
+    assert [e["voice"] for e in evidence] == ["own", "quoted"]  # -0.6 own outranks -0.9 quoted
+    assert all(text[e["start"] : e["end"]] == e["text"] for e in evidence)
+    state = pick_evidence(sentences, scores, mentions, voices, "critical", 1, state_voice=True)
+    assert state[0]["voice"] == "quoted" and state[0]["score"] == -0.9  # in the DPRK's own voice, quotes count fully
