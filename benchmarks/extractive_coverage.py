@@ -1,15 +1,16 @@
 """Does the embedded extractive summarizer cover an article better than its first sentences?
 
-Same articles: the toolkit's selection (centroid + MMR over MiniLM sentence embeddings, k
-sentences) against lead-k, and against the article's first words cut to exactly the toolkit
-summary's word count (lead-words: the length-fair baseline). Coverage is measured WITHOUT the encoder, so the selection is
+Same articles: the toolkit's selection (lede, then lead prior + centrality + title similarity over
+MiniLM sentence embeddings; k sentences, max_words) against lead-k of the raw text, and against the
+body's first words (headline and furniture out) cut to exactly the toolkit summary's word count
+(lead-words: the length-fair baseline). Coverage is measured WITHOUT the encoder, so the selection is
 not graded by its own objective:
   - tfidf_cos: cosine between the TF-IDF vectors of the summary and of the whole article;
   - content_recall: share of the article's distinct content words (stop words removed) that
     appear in the summary.
 Summary length in words is printed too, since longer summaries cover more.
 
-    python benchmarks/extractive_coverage.py [--k 3] [--min-sentences 8]
+    python benchmarks/extractive_coverage.py [--k 3] [--min-sentences 8] [--max-words 60]
 """
 
 from __future__ import annotations
@@ -22,8 +23,10 @@ from collections import Counter
 from pathlib import Path
 
 from nlp.config import RuntimeConfig, SummarizerConfig
+from nlp.document import prepare
 from nlp.runtime import resolve_runtime
 from nlp.sentences import split_sentences
+from nlp.tasks.extractive import lead_words
 from nlp.tasks.summarize import build_summarizer
 
 STOP = set(
@@ -55,6 +58,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--k", type=int, default=3)
     parser.add_argument("--min-sentences", type=int, default=8)
+    parser.add_argument("--max-words", type=int, default=SummarizerConfig().max_words)
     args = parser.parse_args()
     texts = articles(Path(__file__).resolve().parent.parent, args.min_sentences)
     document_frequency = Counter(w for text in texts for w in set(words(text)))
@@ -73,11 +77,12 @@ def main() -> None:
         return len(set(words(summary)) & target) / max(1, len(target))
 
     runtime = resolve_runtime(RuntimeConfig(device="cpu"))
-    ours = build_summarizer(SummarizerConfig(model="embedded", max_sentences=args.k), runtime)
-    toolkit = [r["text"] for r in ours.summarize(texts)]
+    ours = build_summarizer(SummarizerConfig(model="embedded", max_sentences=args.k, max_words=args.max_words), runtime)
+    docs = [prepare(t) for t in texts]
+    toolkit = [r["text"] for r in ours.summarize(docs)]
     systems = {
         f"lead-{args.k}": [" ".join(s.text for s in split_sentences(t)[: args.k]) for t in texts],
-        "lead-words (same word count)": [" ".join(t.split()[: len(s.split())]) for s, t in zip(toolkit, texts)],
+        "lead-words (same word count)": [lead_words(d, len(s.split())) for s, d in zip(toolkit, docs)],
         f"toolkit extractive (k={args.k})": toolkit,
     }
     print(f"{len(texts)} articles with >= {args.min_sentences} sentences (data/news)\n")
