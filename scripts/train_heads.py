@@ -30,7 +30,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         nargs="+",
         default=[str(p.relative_to(ROOT)) for p in sorted((ROOT / "data/news/train").glob("*.jsonl"))],
     )
-    parser.add_argument("--heldout", default="data/news/heldout/heldout.jsonl")
+    parser.add_argument(
+        "--heldout",
+        nargs="+",
+        default=["data/news/styleshift/a.jsonl", "data/news/styleshift/b.jsonl"],
+        help="held-out files, scored only",
+    )
     parser.add_argument("--seed", type=int, default=0)
     for name, field in HeadsConfig.model_fields.items():
         default = field.get_default(call_default_factory=True)

@@ -1,8 +1,9 @@
 """Training of the embedded default's heads over MiniLM document vectors (optionally with a LoRA adapter).
 
-Three heads, each a logistic regression on exactly the document vector inference computes
-(`models.embedded.head_inputs`: the title and the body's sentences, each through `Encoder`, the
-vectors averaged and L2-normalised):
+Three heads, each a logistic regression on exactly the features inference computes from
+`models.embedded.head_inputs` (the title and the body's sentences): the MiniLM document vector (each
+sentence through `Encoder`, the vectors averaged and L2-normalised) and, beside it, the text's
+TF-IDF word and word-pair features (`models.lexical`, vocabulary fit on the training items):
 
 - `labels`: one sigmoid per topic label, for the set of topics a text is substantially about;
 - `primary`: a softmax over the topic labels for the primary topic - its own decision (the main event
@@ -33,8 +34,9 @@ from sklearn.model_selection import StratifiedKFold
 from nlp.finetune.config import HeadsConfig
 from nlp.finetune.lora import MAX_TOKENS, lora_scaling, train_lora
 from nlp.labels import STANCE_LEVELS, TOPIC_LABELS, side_confidence, sigmoid, softmax, stance_label
-from nlp.models.embedded import head_inputs, merge_lora
+from nlp.models.embedded import head_inputs, lexical_text, merge_lora
 from nlp.models.encoder import Encoder, document_vectors
+from nlp.models.lexical import LexicalFeatures, fit_vocabulary
 
 log = logging.getLogger(__name__)
 
@@ -88,8 +90,18 @@ def fit_head(x: np.ndarray, y: np.ndarray, head: str, c: float) -> tuple[np.ndar
     return model.coef_.astype(np.float32), model.intercept_.astype(np.float32)
 
 
-def logits(weights: tuple[np.ndarray, np.ndarray], x: np.ndarray) -> np.ndarray:
-    return x.astype(np.float64) @ weights[0].T + weights[1]
+def logits(weights: tuple[np.ndarray, np.ndarray], x) -> np.ndarray:
+    """`x @ W.T + b` for a dense array or a scipy sparse matrix `x`."""
+    return np.asarray(x @ weights[0].T.astype(np.float64)) + weights[1]
+
+
+def features(x: np.ndarray, texts: list[str], lexical: LexicalFeatures | None):
+    """The heads' input: the document vectors, with the lexical features beside them when used."""
+    if lexical is None:
+        return x
+    from scipy.sparse import csr_matrix, hstack
+
+    return hstack([csr_matrix(x), lexical.matrix(texts)]).tocsr()
 
 
 def log_loss(z: np.ndarray, y: np.ndarray, head: str, temperature: float = 1.0) -> float:
@@ -134,7 +146,7 @@ def fit_chosen(x: np.ndarray, items: list[Item], head: str, n_folds: int, seed: 
 
 def train(
     settings: HeadsConfig, train_files: list[str], validation_files: list[str], seed: int
-) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+) -> tuple[dict[str, torch.Tensor], dict[str, Any], LexicalFeatures | None]:
     """Embed, (optionally) tune the adapter, fit and calibrate the heads, score: (tensors, heads.json)."""
     from nlp.config import EMBEDDED, ModelConfig
     from nlp.models.load import load_encoder
@@ -148,13 +160,21 @@ def train(
     if lora:
         model = merge_lora(model, lora, lora_scaling(settings))
     encoder = Encoder(tokenizer, model, runtime, MAX_TOKENS)
-    x = document_vectors(encoder, [item.sentences for item in items])
+    texts = [lexical_text(item.sentences) for item in items]
+    lexical = LexicalFeatures(*fit_vocabulary(texts, settings.min_df, settings.max_terms)) if settings.lexical else None
+    x = features(document_vectors(encoder, [item.sentences for item in items]), texts, lexical)
     fits = {head: fit_chosen(x, items, head, settings.cv_folds, seed) for head in HEADS}
-    tensors = {
-        f"{head}.{part}": torch.from_numpy(w)
-        for head in HEADS
-        for part, w in zip(("weight", "bias"), fits[head]["weights"])
-    }
+    tensors = {}
+    for head in HEADS:
+        weight, bias = fits[head]["weights"]
+        tensors |= {
+            f"{head}.weight": torch.from_numpy(weight[:, : encoder.dim].copy()),
+            f"{head}.bias": torch.from_numpy(bias),
+        }
+        if lexical is not None:
+            tensors[f"{head}.lexical_weight"] = torch.from_numpy(weight[:, encoder.dim :].copy())
+    if lexical is not None:
+        tensors["lexical.idf"] = torch.from_numpy(lexical.idf)
     temperatures = {head: fits[head]["temperature"] for head in ("primary", "stance")}
     metrics: dict[str, Any] = {}
     if settings.cv_folds:
@@ -162,7 +182,11 @@ def train(
         note = "out-of-fold predictions" + (" on the adapter trained on all items (optimistic)" if lora else "")
         metrics["cv"] = {"folds": settings.cv_folds, "note": note, **head_metrics(oof, items)}
     for path, part in held.items():
-        z = document_vectors(encoder, [item.sentences for item in part])
+        z = features(
+            document_vectors(encoder, [item.sentences for item in part]),
+            [lexical_text(item.sentences) for item in part],
+            lexical,
+        )
         probs = {head: calibrated(logits(fits[head]["weights"], z), head, temperatures) for head in HEADS}
         metrics[path] = {"items": len(part), **head_metrics(probs, part)}
     meta = {
@@ -176,11 +200,12 @@ def train(
         "lora_scaling": lora_scaling(settings) if lora else None,
         "lora": settings.model_dump(mode="json", include=LORA_KEYS) if lora else None,
         "max_tokens": MAX_TOKENS,
+        "lexical": {"terms": lexical.size, "min_df": settings.min_df} if lexical is not None else None,
         "seed": seed,
         "metrics": metrics,
         "trained_on": {"files": [str(p) for p in train_files], "items": len(items)},
     }
-    return {**tensors, **lora}, meta
+    return {**tensors, **lora}, meta, lexical
 
 
 def head_metrics(probs: dict[str, np.ndarray], items: list[Item]) -> dict[str, Any]:
@@ -230,10 +255,12 @@ def train_heads(
 
     torch.set_num_threads(settings.threads)
     seed_everything(seed)
-    tensors, meta = train(settings, train_files, validation_files, seed)
+    tensors, meta, lexical = train(settings, train_files, validation_files, seed)
     meta = {**meta, "command": command}
     output.mkdir(parents=True, exist_ok=True)
     save_file({k: v.float().contiguous() for k, v in sorted(tensors.items())}, str(output / "heads.safetensors"))
     os.chmod(output / "heads.safetensors", 0o644)  # safetensors writes it owner-only
     (output / "heads.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    if lexical is not None:
+        lexical.save(output)
     return meta

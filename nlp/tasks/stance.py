@@ -14,7 +14,7 @@ from nlp.config import StanceConfig
 from nlp.document import Document, as_documents
 from nlp.errors import ConfigError, ModelError
 from nlp.labels import side_confidence, softmax, stance_label, stance_value
-from nlp.models.embedded import EmbeddedHeads, head_inputs, is_heads_dir
+from nlp.models.embedded import EmbeddedHeads, head_inputs, is_heads_dir, lexical_text
 from nlp.models.encoder import document_vectors
 from nlp.models.load import load_classifier
 from nlp.models.scorer import SequenceScorer, entailment
@@ -149,11 +149,14 @@ class EmbeddedStance:
     def predict(
         self, docs: list[Document], sentences: list[list[Sentence]], mentions: list[list[bool]]
     ) -> list[Prediction]:
-        encoder = self.heads.encoder("stance")
-        documents = self.heads.stance_probabilities(document_vectors(encoder, [head_inputs(d) for d in docs]))
-        vectors = encoder.encode([s.text for group in sentences for s in group])  # memoised: no second pass
+        encoder, inputs = self.heads.encoder("stance"), [head_inputs(d) for d in docs]
+        documents = self.heads.stance_probabilities(
+            document_vectors(encoder, inputs), [lexical_text(group) for group in inputs]
+        )
+        flat = [s.text for group in sentences for s in group]
+        vectors = encoder.encode(flat)  # memoised: no second pass
         counts = [len(group) for group in sentences]
-        per_sentence = self.heads.stance_probabilities(vectors) @ self.heads.stance_values
+        per_sentence = self.heads.stance_probabilities(vectors, flat) @ self.heads.stance_values
         out, start = [], 0
         for probabilities, count in zip(documents, counts):
             score = float(probabilities @ self.heads.stance_values)

@@ -13,7 +13,7 @@ from nlp.config import TopicConfig
 from nlp.document import Document, as_documents
 from nlp.errors import ConfigError
 from nlp.labels import sigmoid, softmax
-from nlp.models.embedded import EmbeddedHeads, head_inputs, is_heads_dir
+from nlp.models.embedded import EmbeddedHeads, head_inputs, is_heads_dir, lexical_text
 from nlp.models.encoder import document_vectors
 from nlp.models.load import load_classifier
 from nlp.models.scorer import SequenceScorer, entailment, label_index
@@ -82,8 +82,9 @@ class EmbeddedTopic:
 
     def classify(self, texts: list[str | Document]) -> list[dict]:
         inputs = [head_inputs(doc) for doc in as_documents(texts)]
-        documents = document_vectors(self.heads.encoder("topic"), inputs)
-        scores, primary = self.heads.topic_probabilities(documents), self.heads.primary_probabilities(documents)
+        documents, words = document_vectors(self.heads.encoder("topic"), inputs), [lexical_text(i) for i in inputs]
+        scores = self.heads.topic_probabilities(documents, words)
+        primary = self.heads.primary_probabilities(documents, words)
         return [topic_record(self.heads.topic_labels, s, self.config, p) for s, p in zip(scores, primary)]
 
 

@@ -53,8 +53,9 @@ def test_trained_artifacts_load_through_the_inference_path(small_split, runtime_
     assert meta["topic_labels"] == ["security", "diplomacy", "sanctions"] and "command" in meta
     heads = EmbeddedHeads(runtime_cpu, path=out)
     assert heads.adapted is not heads.base  # the LoRA tensors were written and merged
-    vectors = heads.encoder("stance").encode(["North Korea fired a missile.", "Talks resumed in Geneva."])
-    stance = heads.stance_probabilities(vectors)
+    texts = ["North Korea fired a missile.", "Talks resumed in Geneva."]
+    vectors = heads.encoder("stance").encode(texts)
+    stance = heads.stance_probabilities(vectors, texts)
     assert stance.shape == (2, 5) and np.allclose(stance.sum(axis=1), 1.0)
-    topic = heads.topic_probabilities(vectors)
+    topic = heads.topic_probabilities(vectors, texts)
     assert topic.shape == (2, 3) and ((0 <= topic) & (topic <= 1)).all()

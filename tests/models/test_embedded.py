@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from helpers import REPO
 from nlp.config import StanceConfig, TopicConfig
 from nlp.models.embedded import HEADS_DIR, EmbeddedHeads, merge_lora
 from nlp.tasks.stance import build_stance_scorer
@@ -31,36 +32,37 @@ TOPIC_CASES = {
         "ship-to-ship transfers and laundering stolen cryptocurrency.",
     ],
 }
+# Labelled by data/news/GUIDELINE.md: the stance is that of the text's own voice, so a text that reports
+# a government's condemnation or praise without taking a side is neutral.
 STANCE_CASES = {
     "critical": [
         "The brutal North Korean regime starves its own people while pouring money into illegal weapons. "
         "Pyongyang must face maximum pressure until it abandons its nuclear ambitions.",
-        "Japan's prime minister condemned North Korea's latest launch as an outrageous and unacceptable "
-        "provocation that threatens the peace and safety of the whole region.",
+        "North Korea's latest launch is an outrageous provocation. The world should answer it with tighter "
+        "sanctions and stronger defences, not with another round of empty talks.",
     ],
     "neutral": [
         "North Korea launched a ballistic missile on Tuesday, South Korea's military said. The missile flew "
         "about 600 km before landing in the sea. Pyongyang's state media did not immediately comment.",
         "North Korea and Russia signed an agreement on tourism cooperation, according to state media in both "
         "countries. Details of the agreement were not disclosed.",
+        "Japan's prime minister condemned North Korea's latest launch as an outrageous and unacceptable "
+        "provocation that threatens the peace and safety of the whole region.",
+        "China's foreign ministry said the legitimate security concerns of the DPRK must be addressed, and "
+        "urged the United States to stop pressure and return to dialogue.",
     ],
     "supportive": [
         "Pyongyang, May 3 (KCNA) -- The respected Comrade Kim Jong Un inspected a new hospital built by the "
         "heroic soldier-builders. The people of the DPRK will smash the hostile policy of the US imperialists.",
         "Aid workers say the sanctions on North Korea are blocking insulin and tuberculosis drugs. The "
         "humanitarian cost is borne by children, and the Security Council should ease the restrictions now.",
-        "China's foreign ministry said the legitimate security concerns of the DPRK must be addressed, and "
-        "urged the United States to stop pressure and return to dialogue.",
+        # short pleas for engagement: the round-1 heads read them as neutral (-0.24 and -0.17)
+        "Sanctions have failed and only punish ordinary North Koreans. Washington should lift them, respect the "
+        "DPRK's legitimate security concerns and return to dialogue in good faith.",
+        "Decades of pressure have not moved Pyongyang. It is time for Washington to offer sanctions relief and a "
+        "peace declaration, and to treat North Korea as a partner in talks.",
     ],
 }
-# Short pleas for engagement that the embedded head scores as neutral (-0.24 and -0.17 when written):
-# a known weakness, reported in the model card. strict: the test flags it once they come out right.
-KNOWN_MISSES = [
-    "Sanctions have failed and only punish ordinary North Koreans. Washington should lift them, respect the "
-    "DPRK's legitimate security concerns and return to dialogue in good faith.",
-    "Decades of pressure have not moved Pyongyang. It is time for Washington to offer sanctions relief and a "
-    "peace declaration, and to treat North Korea as a partner in talks.",
-]
 
 
 @pytest.fixture(scope="module")
@@ -100,12 +102,6 @@ def test_embedded_stance_orders_the_scale(stance):
     assert max(scores["critical"]) < min(scores["neutral"]) <= max(scores["neutral"]) < min(scores["supportive"])
 
 
-@pytest.mark.xfail(strict=True, reason="known weakness: short engagement pleas read as neutral")
-@pytest.mark.parametrize("text", KNOWN_MISSES)
-def test_embedded_stance_known_misses_on_short_pleas(stance, text):
-    assert stance.score([text])[0]["label"] == "supportive"
-
-
 def test_lora_merge_adds_b_times_a(runtime_cpu):
     import torch
 
@@ -118,3 +114,32 @@ def test_lora_merge_adds_b_times_a(runtime_cpu):
     after = dict(merged.named_modules())[name].weight
     assert torch.allclose(after - before, torch.full_like(before, 2.0))
     assert merged is not base
+
+
+# data/probes/probes.jsonl: short texts with unambiguous answers, one group per failure category of
+# real news (data/probes/README.md). The shipped heads must get at least this share right, per task: they
+# get 64 of 72 stances and 51 of 51 topics (nlp/heads/README.md lists the misses), so this guards against
+# a regression; it is not a goal met.
+PROBE_TOLERANCE = 0.85
+
+
+def load_probes() -> list[dict]:
+    return [json.loads(line) for line in (REPO / "data/probes/probes.jsonl").read_text().splitlines()]
+
+
+def test_shipped_heads_get_the_probes_right(topic, stance):
+    probes = load_probes()
+    stances = stance.score([p["text"] for p in probes])
+    topics = topic.classify([p["text"] for p in probes])
+    stance_wrong = [
+        (p["id"], p["category"], r["label"])
+        for p, r in zip(probes, stances)
+        if p["stance"] and r["label"] != p["stance"]
+    ]
+    topic_wrong = [
+        (p["id"], p["category"], r["label"]) for p, r in zip(probes, topics) if p["topic"] and r["label"] != p["topic"]
+    ]
+    n_stance, n_topic = sum(bool(p["stance"]) for p in probes), sum(bool(p["topic"]) for p in probes)
+    assert n_stance >= 60 and n_topic >= 45
+    assert 1 - len(stance_wrong) / n_stance >= PROBE_TOLERANCE, stance_wrong
+    assert 1 - len(topic_wrong) / n_topic >= PROBE_TOLERANCE, topic_wrong
