@@ -42,7 +42,8 @@ def test_summarizer_runs_on_the_gpu_in_bfloat16(tiny_bart, cuda_runtime):
     from nlp.config import SummarizerConfig
     from nlp.tasks.summarize import build_summarizer
 
-    summarizer = build_summarizer(SummarizerConfig(model=str(tiny_bart)), cuda_runtime)
+    # the transformers backend (CTranslate2 on CUDA: tests/models/test_ctranslate.py)
+    summarizer = build_summarizer(SummarizerConfig(model=str(tiny_bart), backend="transformers"), cuda_runtime)
     assert next(summarizer.model.parameters()).device.type == "cuda"
     assert next(summarizer.model.parameters()).dtype == torch.bfloat16
     records = summarizer.summarize([CORPUS[0], long_text(30)])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +20,7 @@ from nlp.document import Document
 from nlp.errors import ModelError
 from nlp.labels import sigmoid, softmax
 from nlp.models.encoder import Encoder
+from nlp.models.lexical import LexicalFeatures
 from nlp.models.load import load_encoder
 from nlp.runtime import Runtime
 
@@ -54,6 +56,12 @@ class EmbeddedHeads:
         if lora:
             merged = merge_lora(self.base.model, lora, float(meta["lora_scaling"]))
             self.adapted = Encoder(self.base.tokenizer, merged, runtime, max_tokens=self.base.max_tokens)
+        self.lexical = LexicalFeatures.load(path, tensors["lexical.idf"].numpy()) if "lexical.idf" in tensors else None
+        self._lexical = {
+            name: tensors[f"{name}.lexical_weight"].float().numpy()
+            for name in ("labels", "primary", "stance")
+            if f"{name}.lexical_weight" in tensors
+        }
         self._heads = {
             name: (tensors[f"{stored}.weight"].float().numpy(), tensors[f"{stored}.bias"].float().numpy())
             for name, stored in (
@@ -81,24 +89,31 @@ class EmbeddedHeads:
         variant = self.meta.get("encoder_variant") or self.meta.get(f"{task}_encoder")
         return self.adapted if variant == "adapted" else self.base
 
-    def _logits(self, head: str, vectors: np.ndarray) -> np.ndarray:
+    def _logits(self, head: str, vectors: np.ndarray, texts: list[str] | None) -> np.ndarray:
         weight, bias = self._heads[head]
-        return vectors @ weight.T + bias
+        out = vectors @ weight.T + bias
+        if head in self._lexical:
+            if texts is None:
+                raise ValueError(f"the {head} head reads the texts' words too: pass `texts`")
+            out = out + self.lexical.logits(texts, self._lexical[head])
+        return out
 
-    def topic_probabilities(self, vectors: np.ndarray) -> np.ndarray:
-        """Per label, the probability that the text is substantially about it (independent sigmoids)."""
-        return sigmoid(self._logits("labels", vectors))
+    def topic_probabilities(self, vectors: np.ndarray, texts: list[str] | None = None) -> np.ndarray:
+        """Per label, the probability that the text is substantially about it (independent sigmoids).
 
-    def primary_probabilities(self, vectors: np.ndarray) -> np.ndarray:
+        `vectors` are document vectors, `texts` the matching `lexical_text`s (needed by heads with words)."""
+        return sigmoid(self._logits("labels", vectors, texts))
+
+    def primary_probabilities(self, vectors: np.ndarray, texts: list[str] | None = None) -> np.ndarray:
         """A calibrated distribution over the labels for the primary topic."""
         if "primary" not in self._heads:
-            scores = self.topic_probabilities(vectors)
+            scores = self.topic_probabilities(vectors, texts)
             return scores / scores.sum(axis=1, keepdims=True)
-        return softmax(self._logits("primary", vectors) / self.temperature["primary"])
+        return softmax(self._logits("primary", vectors, texts) / self.temperature["primary"])
 
-    def stance_probabilities(self, vectors: np.ndarray) -> np.ndarray:
+    def stance_probabilities(self, vectors: np.ndarray, texts: list[str] | None = None) -> np.ndarray:
         """A calibrated distribution over the stance values."""
-        return softmax(self._logits("stance", vectors) / self.temperature["stance"])
+        return softmax(self._logits("stance", vectors, texts) / self.temperature["stance"])
 
 
 def shared_encoder(runtime: Runtime, max_tokens: int = 256) -> Encoder:
@@ -111,9 +126,23 @@ def shared_encoder(runtime: Runtime, max_tokens: int = 256) -> Encoder:
     return _LOADED[key]
 
 
+# The country's other names: which one a text uses is a register, not a stance (UN and human-rights
+# reports say "the DPRK" as its state media do), so the heads read them all as "North Korea".
+_COUNTRY_NAMES = re.compile(
+    r"\b(?:[Tt]he )?(?:D\.?P\.?R\.?K\b\.?|DPR Korea\b|Democratic People['\u2019]s Republic of Korea\b|N\. ?Korea\b)"
+)
+
+
 def head_inputs(document: Document) -> list[str]:
-    """What the heads read of a document, in training and inference alike: its title and its sentences."""
-    return ([document.title] if document.title else []) + document.sentence_texts
+    """What the heads read of a document, in training and inference alike: its title and its sentences,
+    with the country's other names written as "North Korea"."""
+    texts = ([document.title] if document.title else []) + document.sentence_texts
+    return [_COUNTRY_NAMES.sub("North Korea", text) for text in texts]
+
+
+def lexical_text(inputs: list[str]) -> str:
+    """The text whose words the heads read: the head inputs, one per line."""
+    return "\n".join(inputs)
 
 
 def is_heads_dir(model: str) -> bool:

@@ -1,7 +1,9 @@
 """Sequence-classifier forward passes shared by topic and stance: NLI pairs and plain texts.
 
-Every (premise, hypothesis) pair or text is run once, in length-sorted batches; premises are
-chunked at sentence boundaries to fit the model, never cut.
+Every (premise, hypothesis) pair or text is tokenized once and run once, in batches sorted by
+token length and cut under a padded-token budget (little padding); premises are chunked at
+sentence boundaries to fit the model, never cut. With `int8` the model runs dynamically quantized
+on the CPU (nlp/models/quantize.py).
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ import torch
 
 from nlp.errors import ModelError
 from nlp.labels import softmax
+from nlp.models.batches import token_batches
 from nlp.models.load import input_limit
+from nlp.models.quantize import check_int8, quantized
 from nlp.runtime import Runtime
 from nlp.sentences import count_tokens, pack_sentences
 
@@ -21,8 +25,23 @@ from nlp.sentences import count_tokens, pack_sentences
 class SequenceScorer:
     """Softmax (or raw, for regressors) outputs of a sequence classifier over texts or text pairs."""
 
-    def __init__(self, tokenizer: Any, model: Any, runtime: Runtime, batch_size: int):
+    def __init__(
+        self,
+        tokenizer: Any,
+        model: Any,
+        runtime: Runtime,
+        batch_size: int,
+        int8: bool = False,
+        key: str = "int8",
+        max_batch_tokens: int = 4096,
+    ):
+        """`batch_size` rows at most per forward, and at most `max_batch_tokens` padded tokens;
+        `int8`: run a quantized copy of `model` (CPU, float32 runtime; else a ConfigError naming `key`)."""
+        if int8:
+            check_int8(runtime, key)
+            model = quantized(model)
         self.tokenizer, self.model, self.runtime, self.batch_size = tokenizer, model, runtime, batch_size
+        self.int8, self.max_batch_tokens = int8, max_batch_tokens
         self.limit = input_limit(model, tokenizer)
         self.labels = [model.config.id2label[i] for i in range(model.config.num_labels)]
 
@@ -40,11 +59,15 @@ class SequenceScorer:
         return pack_sentences(text, self.tokenizer, self.budget(hypotheses)) or [text]
 
     def logits(self, texts: list[str], pairs: list[str] | None = None) -> np.ndarray:
-        """(n, num_labels) logits for texts, or for (text, pair) pairs; one forward per row."""
-        order = sorted(range(len(texts)), key=lambda i: -(len(texts[i]) + (len(pairs[i]) if pairs else 0)))
+        """(n, num_labels) logits for texts, or for (text, pair) pairs; one forward per row, in
+        batches sorted by token length under `batch_size` rows and `max_batch_tokens` padded tokens."""
         out = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
-        for first in range(0, len(order), self.batch_size):
-            batch = order[first : first + self.batch_size]
+        if not texts:
+            return out
+        lengths = [
+            len(ids) for ids in self.tokenizer(texts, pairs, truncation=True, max_length=self.limit)["input_ids"]
+        ]
+        for batch in token_batches(lengths, self.max_batch_tokens, self.batch_size):
             out[batch] = self._forward([texts[i] for i in batch], [pairs[i] for i in batch] if pairs else None)
         return out
 

@@ -2,21 +2,26 @@
 
 Both take `list[str]` and return one `dict` per text, in order, with the keys of the output
 record's `summary` part (README, "Output record").
+
+The abstractive summarizer owns the policy - tokenizing once, the long-input rules, length-sorted
+batches under a token budget, decoding - and hands batches of token ids to an engine:
+transformers' `generate` (nlp/models/generate.py) or CTranslate2 (nlp/models/ctranslate.py),
+chosen by `summarizer.backend` (`choose_backend`).
 """
 
 from __future__ import annotations
 
-import copy
 import logging
-from typing import TYPE_CHECKING, Any
-
-import torch
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any, Protocol
 
 from nlp.config import EMBEDDED, SummarizerConfig
 from nlp.document import Document, as_documents
 from nlp.errors import ConfigError, InputError
-from nlp.models.encoder import Encoder
-from nlp.models.load import input_limit, load_encoder, load_seq2seq
+from nlp.models import ctranslate
+from nlp.models.batches import token_batches
+from nlp.models.generate import TransformersEngine, generation_settings
+from nlp.models.load import input_limit, load_seq2seq
 from nlp.runtime import Runtime
 from nlp.sentences import pack_sentences
 
@@ -26,37 +31,100 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+class Engine(Protocol):
+    """Turns batches of input token ids into generated token ids, at most `cap` new tokens each."""
+
+    name: str
+    compute_type: str
+    beams: int
+
+    def generate(self, batch: list[list[int]], cap: int | None) -> list[list[int]]: ...
+
+
 def build_summarizer(config: SummarizerConfig, runtime: Runtime) -> AbstractiveSummarizer | ExtractiveSummarizer:
     if config.model == EMBEDDED:
+        from nlp.models.embedded import shared_encoder
         from nlp.tasks.extractive import ExtractiveSummarizer
 
-        tokenizer, model = load_encoder(config, runtime, key="summarizer.model")
-        return ExtractiveSummarizer(Encoder(tokenizer, model, runtime), config.max_sentences)
+        # the process's one MiniLM Encoder: the heads and the support check reuse its sentence vectors
+        return ExtractiveSummarizer(shared_encoder(runtime), config.max_sentences, config.max_words)
+    checkpoint = choose_backend(config, runtime)
+    if checkpoint is not None:
+        model_config, settings = checkpoint
+        compute_type = ctranslate.compute_type_for(config.compute_type, runtime)
+        folder = ctranslate.converted(
+            config, getattr(model_config, "_commit_hash", None), compute_type, config.convert_dir
+        )
+        tokenizer = ctranslate.read_tokenizer(config)
+        engine = ctranslate.CTranslate2Engine(
+            ctranslate.translator(folder, runtime, compute_type), tokenizer, settings, compute_type
+        )
+        return AbstractiveSummarizer(tokenizer, engine, model_config, config)
     tokenizer, model = load_seq2seq(config, runtime)
-    return AbstractiveSummarizer(tokenizer, model, runtime, config)
+    settings = generation_settings(model.generation_config, config.generation.overrides())
+    return AbstractiveSummarizer(
+        tokenizer, TransformersEngine(model, tokenizer, runtime, settings), model.config, config
+    )
+
+
+def choose_backend(config: SummarizerConfig, runtime: Runtime) -> tuple[Any, Any] | None:
+    """(checkpoint config, generation settings) when CTranslate2 runs the model, None for transformers.
+
+    `auto` takes CTranslate2 when it is installed and runs this architecture, device and every
+    generation setting, and logs which it took and why; an explicit choice it cannot honour is a
+    ConfigError. Reads the checkpoint's config files only: no weights are loaded here.
+    """
+    explicit = config.generation.overrides()
+    if config.backend == "transformers":
+        if config.compute_type != "auto":
+            raise ConfigError(
+                f"summarizer.compute_type: {config.compute_type!r} is a ctranslate2 setting; the transformers "
+                "backend computes in runtime.dtype. Set summarizer.backend=ctranslate2, or compute_type=auto"
+            )
+        return None
+    reason = ctranslate.runtime_problem(runtime)
+    checkpoint = None
+    if reason is None:
+        model_config, defaults = ctranslate.read_checkpoint(config)
+        checkpoint = model_config, generation_settings(defaults, explicit)
+        reason = ctranslate.model_problem(model_config.model_type, checkpoint[1], explicit)
+    if reason is None:
+        log.info(
+            "summarizer: backend ctranslate2 (%s)",
+            "chosen" if config.backend != "auto" else "auto: installed, supports it",
+        )
+        return checkpoint
+    if config.backend == "ctranslate2" or config.compute_type != "auto":
+        asked = f"backend: {config.backend}" if config.backend != "auto" else f"compute_type: {config.compute_type}"
+        raise ConfigError(
+            f"summarizer.{asked} cannot be honoured: {reason}. Use summarizer.backend=transformers with "
+            "compute_type=auto, or change what is named"
+        )
+    log.info("summarizer: backend transformers (auto: %s)", reason)
+    return None
 
 
 class AbstractiveSummarizer:
-    """`generate()` over length-sorted batches; long input follows `summarizer.long_input`."""
+    """An engine over length-sorted token-budget batches; long input follows `summarizer.long_input`."""
 
     method = "abstractive"
 
-    def __init__(self, tokenizer: Any, model: Any, runtime: Runtime, config: SummarizerConfig):
-        self.tokenizer, self.model, self.runtime, self.config = tokenizer, model, runtime, config
-        limit = input_limit(model, tokenizer)
+    def __init__(self, tokenizer: Any, engine: Engine, model_config: Any, config: SummarizerConfig):
+        self.tokenizer, self.engine, self.config = tokenizer, engine, config
+        self.model = getattr(engine, "model", None)  # the transformers model, when that is the engine
+        limit = input_limit(SimpleNamespace(config=model_config), tokenizer)
         if config.max_input_tokens and config.max_input_tokens > limit:
             raise ConfigError(
                 f"summarizer.max_input_tokens: {config.max_input_tokens} is over the model's limit "
                 f"of {limit} tokens; use at most {limit} or leave it null"
             )
         self.limit = config.max_input_tokens or limit
-        task = (getattr(model.config, "task_specific_params", None) or {}).get("summarization", {})
+        task = (getattr(model_config, "task_specific_params", None) or {}).get("summarization", {})
         self.prefix = task.get("prefix", "")
         overhead = len(tokenizer(self.prefix or "", add_special_tokens=True)["input_ids"])
         self.budget = self.limit - overhead  # content tokens that fit beside prefix and specials
         if self.budget < 4:
             raise ConfigError(f"summarizer.max_input_tokens: {self.limit} leaves no room for text")
-        self.generation = config.generation.overrides()
 
     def summarize(self, texts: list[str | Document]) -> list[dict]:
         texts = [doc.body for doc in as_documents(texts)]  # the headline is not summarized again
@@ -64,6 +132,7 @@ class AbstractiveSummarizer:
         self._check_lengths(counts)
         records = [
             {"text": "", "method": self.method, "input_tokens": n, "chunks": 1, "truncated": False, "rounds": 1}
+            | {"backend": self.engine.name, "compute_type": self.engine.compute_type}
             for n in counts
         ]
         pending: dict[int, list[str]] = {}
@@ -116,40 +185,22 @@ class AbstractiveSummarizer:
         return done
 
     def _generate(self, texts: list[str], caps: list[int | None]) -> list[str]:
+        """One summary per text: tokenized once, grouped by cap, batched by padded tokens x beams."""
+        if not texts:
+            return []
+        encoded = self.tokenizer([self.prefix + text for text in texts], truncation=True, max_length=self.limit)[
+            "input_ids"
+        ]
         outputs = [""] * len(texts)
-        lengths = [len(text) for text in texts]
-        order = sorted(range(len(texts)), key=lambda i: (caps[i] or 0, -lengths[i]))
-        size = self.config.batch_size
-        start = 0
-        while start < len(order):
-            cap = caps[order[start]]
-            batch = [i for i in order[start : start + size] if caps[i] == cap]
-            for i, summary in zip(batch, self._generate_batch([texts[i] for i in batch], cap)):
-                outputs[i] = summary
-            start += len(batch)
+        max_tokens = max(1, self.config.max_batch_tokens // self.engine.beams)
+        for cap in dict.fromkeys(caps):
+            group = [i for i, c in enumerate(caps) if c == cap]
+            for batch in token_batches([len(encoded[i]) for i in group], max_tokens, self.config.batch_size):
+                rows = [group[k] for k in batch]
+                generated = self.engine.generate([encoded[i] for i in rows], cap)
+                for i, text in zip(rows, self.tokenizer.batch_decode(generated, skip_special_tokens=True)):
+                    outputs[i] = text.strip()
         return outputs
-
-    @torch.inference_mode()
-    def _generate_batch(self, texts: list[str], cap: int | None) -> list[str]:
-        settings = copy.deepcopy(self.model.generation_config)
-        settings.update(**self.generation)
-        if cap is not None:
-            settings.max_new_tokens = min(settings.max_new_tokens or cap, cap)
-            settings.min_new_tokens = min(settings.min_new_tokens or settings.min_length or 0, cap)
-        # *_new_tokens, when set, replace the checkpoint's total-length limits
-        if settings.max_new_tokens is not None:
-            settings.max_length = None
-        if settings.min_new_tokens is not None:
-            settings.min_length = None
-        encoded = self.tokenizer(
-            [self.prefix + text for text in texts],
-            return_tensors="pt",
-            padding=True,
-            truncation=True,
-            max_length=self.limit,
-        ).to(self.runtime.device)
-        generated = self.model.generate(**encoded, generation_config=settings)
-        return [text.strip() for text in self.tokenizer.batch_decode(generated, skip_special_tokens=True)]
 
     def _pack(self, text: str) -> list[str]:
         return pack_sentences(text, self.tokenizer, self.budget)

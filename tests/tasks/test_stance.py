@@ -81,11 +81,10 @@ def test_nli_scores_only_sentences_naming_the_target(tiny_nli, runtime_cpu, monk
 
 
 def test_cut_points_decide_the_label(tiny_stance_classifier, runtime_cpu):
-    wide = build_stance_scorer(StanceConfig(model=str(tiny_stance_classifier), cut_points=(-0.99, 0.99)), runtime_cpu)
+    settings = {"model": str(tiny_stance_classifier), "min_confidence": 0}  # random weights: no abstention
+    wide = build_stance_scorer(StanceConfig(**settings, cut_points=(-0.99, 0.99)), runtime_cpu)
     assert wide.score([ABOUT])[0]["label"] == "neutral"
-    narrow = build_stance_scorer(
-        StanceConfig(model=str(tiny_stance_classifier), cut_points=(-0.001, 0.001)), runtime_cpu
-    )
+    narrow = build_stance_scorer(StanceConfig(**settings, cut_points=(-0.001, 0.001)), runtime_cpu)
     record = narrow.score([ABOUT])[0]
     check_record(record, ABOUT, (-0.001, 0.001))
     assert record["label"] in ("critical", "supportive")

@@ -1,16 +1,33 @@
 from __future__ import annotations
 
+import logging
+
 import pytest
+import torch
 
 from helpers import CORPUS, long_text
 from nlp.config import SummarizerConfig
 from nlp.errors import ConfigError, InputError
+from nlp.models import ctranslate
+from nlp.models.batches import token_batches
 from nlp.sentences import count_tokens, split_sentences
 from nlp.tasks.summarize import AbstractiveSummarizer, build_summarizer
 
 
 def make(path, runtime, **settings) -> AbstractiveSummarizer:
-    return build_summarizer(SummarizerConfig(model=str(path), **settings), runtime)
+    """The transformers backend unless a test asks for another (tests/models/test_ctranslate.py has CTranslate2's)."""
+    return build_summarizer(SummarizerConfig(model=str(path), **({"backend": "transformers"} | settings)), runtime)
+
+
+def loop_summaries(summarizer: AbstractiveSummarizer, texts: list[str], generation: dict) -> list[str]:
+    """What a user's per-document `generate` loop writes with the same model and settings."""
+    out = []
+    with torch.inference_mode():
+        for text in texts:
+            inputs = summarizer.tokenizer(text, return_tensors="pt", truncation=True, max_length=summarizer.limit)
+            ids = summarizer.model.generate(**inputs, **generation, max_length=None, min_length=None)[0]
+            out.append(summarizer.tokenizer.decode(ids, skip_special_tokens=True).strip())
+    return out
 
 
 def test_one_summary_per_input_in_order(tiny_bart, runtime_cpu):
@@ -124,3 +141,72 @@ def test_smaller_max_input_tokens_makes_more_chunks(tiny_bart, runtime_cpu):
     default = make(tiny_bart, runtime_cpu).summarize([text])[0]["chunks"]
     smaller = make(tiny_bart, runtime_cpu, max_input_tokens=24).summarize([text])[0]["chunks"]
     assert smaller > default
+
+
+@pytest.mark.parametrize("fixture", ["tiny_bart", "tiny_t5"])
+@pytest.mark.parametrize("beams", [1, 3])
+def test_batched_summaries_are_token_identical_to_a_per_document_loop(fixture, beams, runtime_cpu, request):
+    generation = {"num_beams": beams, "min_new_tokens": 6, "max_new_tokens": 6, "no_repeat_ngram_size": 2}
+    summarizer = make(request.getfixturevalue(fixture), runtime_cpu, generation=generation, max_batch_tokens=200)
+    texts = [" ".join(CORPUS[(i + k) % len(CORPUS)] for k in range(1 + i % 3)) for i in range(7)]
+    batched = [r["text"] for r in summarizer.summarize(texts)]
+    assert batched == loop_summaries(summarizer, texts, generation)
+
+
+def test_token_batches_are_longest_first_and_within_the_budget():
+    lengths = [5, 40, 12, 40, 3, 30, 100]
+    batches = token_batches(lengths, max_tokens=90, max_rows=3)
+    assert sorted(i for batch in batches for i in batch) == list(range(len(lengths)))
+    flat = [lengths[i] for batch in batches for i in batch]
+    assert flat == sorted(lengths, reverse=True)
+    assert batches[0] == [6]  # alone over the budget: still one batch of its own
+    for batch in batches[1:]:
+        assert len(batch) <= 3 and len(batch) * lengths[batch[0]] <= 90
+
+
+def test_a_generate_call_stays_within_max_batch_tokens(tiny_bart, runtime_cpu, monkeypatch):
+    summarizer = make(tiny_bart, runtime_cpu, max_batch_tokens=120, batch_size=50, generation={"num_beams": 2})
+    sizes = []
+    original = summarizer.engine.generate
+    monkeypatch.setattr(
+        summarizer.engine,
+        "generate",
+        lambda batch, cap: sizes.append(len(batch) * max(map(len, batch))) or original(batch, cap),
+    )
+    summarizer.summarize([CORPUS[i % len(CORPUS)] for i in range(12)])
+    assert len(sizes) > 1 and all(size * 2 <= 120 for size in sizes)
+
+
+def test_records_name_the_backend_and_compute_type(tiny_bart, runtime_cpu):
+    record = make(tiny_bart, runtime_cpu).summarize([CORPUS[0]])[0]
+    assert (record["backend"], record["compute_type"]) == ("transformers", "float32")
+
+
+def test_compute_type_with_the_transformers_backend_is_a_config_error(tiny_bart, runtime_cpu):
+    with pytest.raises(ConfigError, match="compute_type: 'int8' is a ctranslate2 setting.*runtime.dtype"):
+        make(tiny_bart, runtime_cpu, compute_type="int8")
+
+
+def test_auto_takes_ctranslate2_when_installed_and_says_so(tiny_bart, runtime_cpu, tmp_path, caplog):
+    caplog.set_level(logging.INFO, logger="nlp.tasks.summarize")
+    summarizer = make(tiny_bart, runtime_cpu, backend="auto", convert_dir=str(tmp_path))
+    assert summarizer.engine.name == "ctranslate2" and summarizer.engine.compute_type == "int8"
+    assert "backend ctranslate2 (auto" in caplog.text
+
+
+def test_auto_falls_back_to_transformers_and_says_why(tiny_bart, runtime_cpu, tmp_path, caplog, monkeypatch):
+    caplog.set_level(logging.INFO, logger="nlp.tasks.summarize")
+    summarizer = make(tiny_bart, runtime_cpu, backend="auto", generation={"early_stopping": False})
+    assert summarizer.engine.name == "transformers"
+    assert "backend transformers (auto: summarizer.generation.early_stopping" in caplog.text
+    monkeypatch.setattr(ctranslate, "installed", lambda: False)
+    assert make(tiny_bart, runtime_cpu, backend="auto").engine.name == "transformers"
+    assert "ctranslate2 is not installed" in caplog.text
+
+
+def test_an_explicit_compute_type_that_auto_cannot_honour_is_a_config_error(tiny_bart, runtime_cpu, monkeypatch):
+    monkeypatch.setattr(ctranslate, "installed", lambda: False)
+    with pytest.raises(
+        ConfigError, match=r"summarizer.compute_type: int8 cannot be honoured: ctranslate2 is not installed"
+    ):
+        make(tiny_bart, runtime_cpu, backend="auto", compute_type="int8")

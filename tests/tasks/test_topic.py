@@ -17,7 +17,10 @@ LABELS = {
 
 
 def nli_topic(path, runtime, **settings) -> NliTopic:
-    return build_topic_classifier(TopicConfig(model=str(path), labels=LABELS, **settings), runtime)
+    """A random-weight model is never confident: no abstention unless a test asks for it."""
+    return build_topic_classifier(
+        TopicConfig(model=str(path), labels=LABELS, **{"min_confidence": 0, **settings}), runtime
+    )
 
 
 def record_forwards(monkeypatch, scorer) -> list[tuple[list[str], list[str] | None]]:
@@ -70,7 +73,8 @@ def test_each_chunk_hypothesis_pair_runs_once_in_length_sorted_batches(tiny_nli,
     seen = [pair for premises, hypotheses in calls for pair in zip(premises, hypotheses)]
     assert sorted(seen) == sorted(pairs)  # every pair exactly once
     assert len(calls) == math.ceil(len(pairs) / 4) and all(len(p) <= 4 for p, _ in calls)
-    lengths = [len(p) + len(h) for premises, hypotheses in calls for p, h in zip(premises, hypotheses)]
+    tokens = topic.scorer.tokenizer  # batches are sorted by token length (nlp/models/scorer.py)
+    lengths = [len(tokens(p, h)["input_ids"]) for premises, hypotheses in calls for p, h in zip(premises, hypotheses)]
     assert lengths == sorted(lengths, reverse=True)
 
 
