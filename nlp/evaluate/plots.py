@@ -12,7 +12,14 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-PLOTS = ("confusion_matrix.png", "per_class_f1.png", "stance_scatter.png", "rouge.png")
+PLOTS = (
+    "confusion_matrix.png",
+    "per_class_f1.png",
+    "stance_scatter.png",
+    "rouge.png",
+    "coverage.png",
+    "reliability.png",
+)
 
 
 def number(value: float | None) -> str:
@@ -51,7 +58,7 @@ def write_plots(metrics: dict, rows: list[dict], out: Path) -> list[str]:
     if "summary" in metrics:
         plot_rouge(Figure(figsize=(5.5, 3.8)), metrics["summary"]).savefig(out / "rouge.png", dpi=100)
         written.append("rouge.png")
-    return written
+    return written + write_trust_plots(metrics, out)
 
 
 def plot_confusion(fig: Figure, panels: list[tuple[str, dict]]) -> Figure:
@@ -107,22 +114,129 @@ def plot_scatter(fig: Figure, pairs: list[tuple[float, float]], stance: dict) ->
     return fig
 
 
+def summary_systems(summary: dict) -> dict[str, str]:
+    """{metrics key: display name} of the summary systems scored, the model first."""
+    names = {
+        "model": f"model ({summary['method']})",
+        "lead-3": "lead-3 baseline",
+        "lead-words": "lead, same words",
+        "oracle": "oracle, same words",
+    }
+    return {key: name for key, name in names.items() if key in summary}
+
+
 def plot_rouge(fig: Figure, summary: dict) -> Figure:
-    """ROUGE-1/2/L bars of the model beside the lead-3 baseline."""
+    """ROUGE-1/2/L bars of the model beside the baselines (lead-3, lead and oracle at the same words)."""
     ax = fig.add_subplot(1, 1, 1)
     keys = ["rouge1", "rouge2", "rougeL"]
-    for offset, system in ((-0.2, "model"), (0.2, "lead-3")):
-        bars = ax.bar(
-            [i + offset for i in range(3)],
-            [summary[system][k] for k in keys],
-            width=0.4,
-            label=f"{system} ({summary['method']})" if system == "model" else "lead-3 baseline",
-        )
-        ax.bar_label(bars, fmt="%.2f")
+    systems = summary_systems(summary)
+    width = 0.8 / len(systems)
+    for index, (system, name) in enumerate(systems.items()):
+        offset = (index - (len(systems) - 1) / 2) * width
+        bars = ax.bar([i + offset for i in range(3)], [summary[system][k] for k in keys], width=width, label=name)
+        ax.bar_label(bars, fmt="%.2f", fontsize=7)
     ax.set_xticks(range(3), ["ROUGE-1", "ROUGE-2", "ROUGE-L"])
     ax.set_ylim(0, 1.1)
     ax.set_ylabel("F-measure")
     ax.set_title(f"summaries vs references, n={summary['n']}")
     ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+# ---------------------------------------------------------------------------------------------
+# Coverage and calibration (nlp/evaluate/trust.py)
+
+
+def trust_panels(metrics: dict, key: str) -> list[tuple[str, dict]]:
+    """(title, metrics[task][key]) for topic and stance where `key` (coverage, calibration) was computed."""
+    names = (("topic", "topic (primary label)"), ("stance", "stance (3 classes)"))
+    return [(name, metrics[task][key]) for task, name in names if (metrics.get(task) or {}).get(key)]
+
+
+def write_trust_plots(metrics: dict, out: Path) -> list[str]:
+    """coverage.png and reliability.png, for the tasks that have them; returns the names written."""
+    from matplotlib.figure import Figure
+
+    written = []
+    for name, key, draw in (
+        ("coverage.png", "coverage", plot_coverage),
+        ("reliability.png", "calibration", plot_reliability),
+    ):
+        panels = trust_panels(metrics, key)
+        if panels:
+            draw(Figure(figsize=(4.8 * len(panels), 4.2)), panels).savefig(out / name, dpi=100)
+            written.append(name)
+    return written
+
+
+def plot_coverage(fig: Figure, panels: list[tuple[str, dict]]) -> Figure:
+    """Accuracy of the answers against the share answered as the confidence threshold rises; the
+    configured min_confidence marked."""
+    for j, (title, curve) in enumerate(panels):
+        ax = fig.add_subplot(1, len(panels), j + 1)
+        points = [p for p in curve["points"] if p["accuracy"] is not None]
+        ax.plot([p["coverage"] for p in points], [p["accuracy"] for p in points], marker=".", color="tab:blue")
+        for p in points[:: max(1, len(points) // 5)]:
+            ax.annotate(
+                f"{p['threshold']:.2f}",
+                (p["coverage"], p["accuracy"]),
+                fontsize=7,
+                xytext=(3, 3),
+                textcoords="offset points",
+            )
+        at = curve["at_min_confidence"]
+        if at["accuracy"] is not None:
+            ax.plot(
+                [at["coverage"]],
+                [at["accuracy"]],
+                marker="*",
+                markersize=12,
+                color="tab:red",
+                linestyle="",
+                label=f"min_confidence {curve['min_confidence']:.2f}",
+            )
+            ax.legend(loc="lower left", fontsize=8)
+        ax.set_xlim(0, 1.02)
+        ax.set_ylim(0, 1.05)
+        ax.set_xlabel("coverage (share answered)")
+        ax.set_ylabel("accuracy of the answers")
+        ax.set_title(f"{title}, n={curve['n']}")
+    fig.tight_layout()
+    return fig
+
+
+def plot_reliability(fig: Figure, panels: list[tuple[str, dict]]) -> Figure:
+    """Accuracy against mean confidence per confidence bin (the diagonal is perfect calibration)."""
+    for j, (title, calibration) in enumerate(panels):
+        ax = fig.add_subplot(1, len(panels), j + 1)
+        bins = calibration["bins"]
+        ax.bar(
+            [b["low"] for b in bins],
+            [b["accuracy"] for b in bins],
+            width=[b["high"] - b["low"] for b in bins],
+            align="edge",
+            alpha=0.6,
+            color="tab:blue",
+            edgecolor="black",
+            label="accuracy",
+        )
+        ax.plot(
+            [b["confidence"] for b in bins],
+            [b["accuracy"] for b in bins],
+            marker="o",
+            color="tab:orange",
+            linestyle="",
+            label="mean confidence",
+        )
+        for b in bins:
+            ax.annotate(str(b["n"]), (b["low"] + (b["high"] - b["low"]) / 2, 0.02), ha="center", fontsize=7)
+        ax.plot([0, 1], [0, 1], color="grey", linestyle="--", linewidth=1)
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1.05)
+        ax.set_xlabel("confidence")
+        ax.set_ylabel("accuracy")
+        ax.set_title(f"{title}: ECE {calibration['ece']:.3f}, n={calibration['n']}")
+        ax.legend(loc="upper left", fontsize=8)
     fig.tight_layout()
     return fig

@@ -1,18 +1,20 @@
 """What `nlp evaluate` writes: metrics.json, predictions.jsonl, PNG plots and a Markdown or HTML report.
 
-The plots are drawn by `nlp.evaluate.plots`.
-The report is one self-contained file that refers to the plots beside it by relative path.
+The plots are drawn by `nlp.evaluate.plots` and written beside the report. The HTML report is one
+self-contained file (the plots embedded as data URIs); the Markdown one refers to them by relative path.
 """
 
 from __future__ import annotations
 
+import base64
 import html
 import json
 import re
 from pathlib import Path
 
 from nlp.errors import OutputError
-from nlp.evaluate.plots import PLOTS, number, write_plots
+from nlp.evaluate.plots import PLOTS, number, summary_systems, write_plots
+from nlp.evaluate.trust import TRUST_DEFINITIONS, provenance_blocks, trust_blocks
 from nlp.jsonl import dumps
 from nlp.metrics import lead
 
@@ -29,7 +31,9 @@ DEFINITIONS = [
     "stance 3-class: gold and predicted scores mapped to critical / neutral / supportive with `stance.cut_points`; "
     "abstained: records with a gold stance that the model called `not_about_target` (left out of the scores).",
     "ROUGE-1/2/L: mean F-measure of unigram / bigram / longest-common-subsequence overlap with the reference "
-    "(rouge-score: lowercase, alphanumeric tokens, Porter stems); lead-3, the first three sentences, is the baseline.",
+    "(rouge-score: lowercase, alphanumeric tokens, Porter stems); lead-3, the first three sentences, is the baseline; "
+    "lead (same words): the body's first words (headline and furniture out) cut to each model summary's word count; "
+    "oracle (same words): the best extractive pick for the reference at that length (greedy on ROUGE-1 + ROUGE-2).",
 ]
 
 
@@ -50,7 +54,8 @@ def write_outputs(metrics: dict, rows: list[dict], out: Path, report_format: str
         if stale not in images and out / stale != report:
             (out / stale).unlink(missing_ok=True)
     blocks = report_blocks(metrics, images)
-    report.write_text(render_html(blocks) if report_format == "html" else render_markdown(blocks), encoding="utf-8")
+    text = render_html(blocks, out) if report_format == "html" else render_markdown(blocks)
+    report.write_text(text, encoding="utf-8")
     return {
         "metrics": metrics_file,
         "predictions": predictions_file,
@@ -66,8 +71,10 @@ def prediction_rows(items: list, predictions: list[dict]) -> list[dict]:
         predicted: dict = {}
         if "topic" in record:
             predicted["topic"] = {"label": record["topic"]["label"], "labels": record["topic"]["labels"]}
+            predicted["topic"]["confidence"] = record["topic"].get("confidence")
         if "stance" in record:
             predicted["stance"] = {"score": record["stance"]["score"], "label": record["stance"]["label"]}
+            predicted["stance"]["confidence"] = record["stance"]["confidence"]
         if "summary" in record:
             predicted["summary"] = record["summary"]["text"]
             predicted["lead-3"] = lead(item.text, 3)
@@ -171,16 +178,21 @@ def report_blocks(metrics: dict, images: list[str]) -> list[tuple]:
             ("p", f"ROUGE F-measures against {summary['n']} reference summaries."),
             (
                 "table",
-                ["system", "ROUGE-1", "ROUGE-2", "ROUGE-L"],
+                ["system", "ROUGE-1", "ROUGE-2", "ROUGE-L", "words"],
                 [
-                    [name, *(number(summary[key][k]) for k in ("rouge1", "rouge2", "rougeL"))]
-                    for name, key in ((f"model ({summary['method']})", "model"), ("lead-3 baseline", "lead-3"))
+                    [
+                        name,
+                        *(number(summary[key][k]) for k in ("rouge1", "rouge2", "rougeL")),
+                        f"{summary['words'][key]:.1f}" if key in summary.get("words", {}) else "n/a",
+                    ]
+                    for key, name in summary_systems(summary).items()
                 ],
             ),
         ]
+    blocks += trust_blocks(metrics, number) + provenance_blocks(metrics)
     if images:
         blocks += [("h2", "Plots"), *(("img", name, name.removesuffix(".png").replace("_", " ")) for name in images)]
-    return [*blocks, ("h2", "Metric definitions"), ("list", DEFINITIONS)]
+    return [*blocks, ("h2", "Metric definitions"), ("list", DEFINITIONS + TRUST_DEFINITIONS)]
 
 
 def render_markdown(blocks: list[tuple]) -> str:
@@ -210,8 +222,9 @@ def render_markdown(blocks: list[tuple]) -> str:
     return "\n".join(lines)
 
 
-def render_html(blocks: list[tuple]) -> str:
-    """One self-contained HTML page (inline CSS); images by relative path."""
+def render_html(blocks: list[tuple], folder: Path | None = None) -> str:
+    """One self-contained HTML page (inline CSS); the images in `folder` embedded as data URIs (by
+    relative path when no folder is given)."""
 
     def text(value: str) -> str:
         return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(str(value)))
@@ -223,7 +236,8 @@ def render_html(blocks: list[tuple]) -> str:
         elif kind == "list":
             body.append("<ul>" + "".join(f"<li>{text(item)}</li>" for item in rest[0]) + "</ul>")
         elif kind == "img":
-            body.append(f'<p><img src="{html.escape(rest[0])}" alt="{html.escape(rest[1])}"></p>')
+            source = html.escape(rest[0]) if folder is None else data_uri(folder / rest[0])
+            body.append(f'<p><img src="{source}" alt="{html.escape(rest[1])}"></p>')
         else:
             headers, rows = rest
             head = "".join(f"<th>{text(h)}</th>" for h in headers)
@@ -238,3 +252,8 @@ def render_html(blocks: list[tuple]) -> str:
         '<!DOCTYPE html>\n<html lang="en">\n<head><meta charset="utf-8"><title>Evaluation report</title>'
         f"<style>{style}</style></head>\n<body>\n" + "\n".join(body) + "\n</body>\n</html>\n"
     )
+
+
+def data_uri(path: Path) -> str:
+    """The PNG at `path` as a `data:` URI, so the page needs no file beside it."""
+    return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")

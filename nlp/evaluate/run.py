@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nlp.config import Config
-from nlp.errors import ConfigError, InputError, Problems
+from nlp.errors import InputError, Problems
 from nlp.jsonl import InputLine, open_input, read_lines
 from nlp.labels import GOLD_STANCE_HELP, STANCE_CLASSES, parse_gold_stance, stance_label
 
@@ -34,15 +34,19 @@ class Labeled:
     topics: list[str] | None
     stance: float | str | None
     summary: str | None
+    title: str | None = None
 
 
 def run_evaluate(config: Config, input_path: str, output_dir: str | None = None) -> dict:
     """Validate, predict, score and write the report; returns counts, file paths and the metrics."""
     require_eval_packages()
     from nlp.evaluate.report import prediction_rows, write_outputs
+    from nlp.evaluate.trust import provenance_of
+    from nlp.models.provenance import run_facts
 
     out = Path(output_dir) if output_dir else default_output_dir(input_path)
     items = read_labeled(input_path, config)
+    facts = run_facts(config)  # the config as given, before the tasks without gold are switched off
     config, not_scored = tasks_to_run(config, items)
     predictions = predict(config, items)
     metrics = {
@@ -50,6 +54,8 @@ def run_evaluate(config: Config, input_path: str, output_dir: str | None = None)
         "records": len(items),
         "models": models_used(config),
         "not_scored": not_scored,
+        "run": facts,
+        "provenance": provenance_of(predictions),
         **score_tasks(config, items, predictions),
     }
     files = write_outputs(metrics, prediction_rows(items, predictions), out, config.evaluate.report)
@@ -64,16 +70,9 @@ def run_evaluate(config: Config, input_path: str, output_dir: str | None = None)
 
 def require_eval_packages() -> None:
     """The plots, ROUGE and metrics packages of the `eval` extra, or one line saying how to get them."""
-    missing = []
-    for module, package in _EVAL_PACKAGES.items():
-        try:
-            __import__(module)
-        except ImportError:
-            missing.append(package)
-    if missing:
-        raise ConfigError(
-            f'evaluate needs {", ".join(missing)}, which is not installed; run: pip install "peninsula-nlp[eval]"'
-        )
+    from nlp.extras import require_extra
+
+    require_extra("evaluate", "eval", _EVAL_PACKAGES)
 
 
 def default_output_dir(input_path: str) -> Path:
@@ -149,8 +148,13 @@ def check_gold(line: InputLine, config: Config, topic_labels: list[str] | None) 
     summary_problem = None
     if summary is not None and (not isinstance(summary, str) or not summary.strip()):
         summary_problem = ("reference summary is empty or not a string", f'field "{fields.summary_field}"')
-    found = [p for p in (topic_problem, stance_problem, summary_problem) if p]
-    return (None if found else Labeled(line.line, line.id, line.text, topics, stance, summary)), found
+    title = line.record.get(fields.title_field)
+    title_problem = None
+    if title is not None and not isinstance(title, str):
+        title_problem = ("title is not a string", f'field "{fields.title_field}"; use a string or null')
+    found = [p for p in (topic_problem, stance_problem, summary_problem, title_problem) if p]
+    labeled = Labeled(line.line, line.id, line.text, topics, stance, summary, title)
+    return (None if found else labeled), found
 
 
 def gold_topics(value: object, known: list[str] | None) -> tuple[list[str] | None, tuple[str, str] | None]:
@@ -213,14 +217,21 @@ def tasks_to_run(config: Config, items: list[Labeled]) -> tuple[Config, dict[str
 
 def predict(config: Config, items: list[Labeled]) -> list[dict]:
     """The output record of each item, in input order, computed in batches."""
+    from tqdm import tqdm
+
     from nlp.tasks.analyze import Analyzer
 
     analyzer = Analyzer(config)
     records: list[dict] = []
-    for start in range(0, len(items), BATCH_SIZE):
-        batch = items[start : start + BATCH_SIZE]
-        records.extend(analyzer.analyze([i.text for i in batch], ids=[i.id for i in batch]))
-        log.info("%d/%d records predicted", len(records), len(items))
+    off = None if config.evaluate.progress else True  # None: drawn only when stderr is a terminal
+    with tqdm(total=len(items), unit="rec", desc="evaluate", dynamic_ncols=True, disable=off) as bar:
+        for start in range(0, len(items), BATCH_SIZE):
+            batch = items[start : start + BATCH_SIZE]
+            records.extend(
+                analyzer.analyze([i.text for i in batch], ids=[i.id for i in batch], titles=[i.title for i in batch])
+            )
+            bar.update(len(batch))
+            log.info("%d/%d records predicted", len(records), len(items))
     return records
 
 
@@ -234,7 +245,9 @@ def score_tasks(config: Config, items: list[Labeled], predictions: list[dict]) -
         labels = list(config.topic.labels)
         out["topic"] = {
             "n": len(pairs),
-            **metrics.classification_metrics([g[0] for g, _ in pairs], [p["label"] for _, p in pairs], labels),
+            **metrics.classification_metrics(
+                [g[0] for g, _ in pairs], [p["label"] or "none" for _, p in pairs], labels
+            ),
         }
         if any(len(g) > 1 for g, _ in pairs):
             out["topic"]["multilabel"] = metrics.multilabel_metrics(
@@ -243,15 +256,37 @@ def score_tasks(config: Config, items: list[Labeled], predictions: list[dict]) -
     if config.stance.enabled:
         out["stance"] = score_stance(config, items, predictions)
     if config.summarizer.enabled:
-        pairs = [(i, p["summary"]) for i, p in zip(items, predictions) if i.summary]
-        references = [i.summary for i, _ in pairs]
-        out["summary"] = {
-            "n": len(pairs),
-            "method": pairs[0][1]["method"],
-            "model": metrics.rouge_scores([s["text"] for _, s in pairs], references),
-            "lead-3": metrics.rouge_scores([metrics.lead(i.text, 3) for i, _ in pairs], references),
-        }
+        out["summary"] = score_summaries(config, items, predictions)
+    from nlp.evaluate.trust import add_trust_metrics
+
+    add_trust_metrics(config, items, predictions, out)  # calibration, coverage, summary support
     return out
+
+
+def score_summaries(config: Config, items: list[Labeled], predictions: list[dict]) -> dict:
+    """ROUGE of the model, of lead-3, and at the model's own length per article of the lead (the body's
+    first words) and of the oracle (the best extractive pick for the reference); mean words of each."""
+    from nlp import metrics
+    from nlp.document import prepare
+    from nlp.tasks.extractive import lead_words, oracle_summary
+
+    pairs = [(i, p["summary"]) for i, p in zip(items, predictions) if i.summary]
+    references = [i.summary for i, _ in pairs]
+    settings = config.document
+    docs = [prepare(i.text, i.title, clean=settings.clean, headline=settings.headline) for i, _ in pairs]
+    lengths = [len(s["text"].split()) for _, s in pairs]
+    texts = {
+        "model": [s["text"] for _, s in pairs],
+        "lead-3": [metrics.lead(i.text, 3) for i, _ in pairs],
+        "lead-words": [lead_words(d, n) for d, n in zip(docs, lengths)],
+        "oracle": [oracle_summary(d, ref, n) for d, ref, n in zip(docs, references, lengths)],
+    }
+    return {
+        "n": len(pairs),
+        "method": pairs[0][1]["method"],
+        **{name: metrics.rouge_scores(values, references) for name, values in texts.items()},
+        "words": {name: sum(len(t.split()) for t in values) / len(values) for name, values in texts.items()},
+    }
 
 
 def score_stance(config: Config, items: list[Labeled], predictions: list[dict]) -> dict:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from nlp.config import EMBEDDED
 from nlp.finetune.config import FinetuneConfig
 
 _USE = {
@@ -43,15 +44,16 @@ def write_card(config: FinetuneConfig, out: Path, record: dict[str, Any]) -> Pat
         ", ".join(data.validation_files)
         or f"a {data.validation_split:.0%} split of the training data (seed {config.runtime.seed})"
     )
+    base = base_model(config)
     text = f"""---
 library_name: transformers
 pipeline_tag: {"summarization" if config.task == "summarization" else "text-classification"}
-base_model: {config.model}
+base_model: {base}
 ---
 
 # {config.task} model fine-tuned with peninsula-nlp
 
-Fine-tuned from `{config.model}`{f" (revision {config.revision})" if config.revision else ""} for {config.task}: {head}.
+Fine-tuned from `{base}`{f" (revision {config.revision})" if config.revision else ""} for {config.task}: {head}.
 Trained with `nlp finetune`; the resolved config is `finetune_config.yaml`, all metrics are in `metrics.json`.
 
 ## Data
@@ -78,7 +80,34 @@ Trained with `nlp finetune`; the resolved config is `finetune_config.yaml`, all 
 - The model learns the labeling conventions of its training data, including their mistakes.
 - English news text; inputs longer than {config.max_length} tokens were cut in training (inference
   with the toolkit chunks long texts instead).
-"""
+
+{provenance_section(config)}"""
     path = out / "README.md"
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def base_model(config: FinetuneConfig) -> str:
+    """The base model's name: the hub name of the packaged MiniLM for `embedded`, else the reference."""
+    from nlp.models.provenance import EMBEDDED_BASE
+
+    return EMBEDDED_BASE if config.model == EMBEDDED else config.model
+
+
+def provenance_section(config: FinetuneConfig) -> str:
+    """The card's "Provenance" section: what the base model resolved to (hub commit or content hash of its
+    weights) and the run's facts (run id, config hash, versions)."""
+    from nlp.models.provenance import resolved, run_facts
+
+    facts = run_facts(config)
+    lines = []
+    for entry in resolved(config.model, config.revision):
+        identity = f"commit `{entry['commit']}`" if "commit" in entry else f"weights sha256 `{entry['sha256']}`"
+        package = f" (package {entry['package']})" if "package" in entry else ""
+        lines.append(f"- base model: `{entry['name']}`{package}, {identity}")
+    versions = ", ".join(f"{name} {version}" for name, version in facts["versions"].items())
+    lines += [
+        f"- run `{facts['run_id']}`, started {facts['started']}; resolved config hash `{facts['config_hash']}`",
+        f"- versions: {versions}",
+    ]
+    return "## Provenance\n\n" + "\n".join(lines) + "\n"

@@ -9,7 +9,6 @@ counted by kind and reported on the page and in `summary.json`; none is dropped 
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import logging
 from collections.abc import Iterator
@@ -17,7 +16,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from nlp.config import Config
-from nlp.errors import ConfigError, InputError, OutputError
+from nlp.errors import InputError, OutputError
 from nlp.jsonl import open_input
 from nlp.report.aggregate import Aggregates
 from nlp.report.page import write_page
@@ -33,10 +32,9 @@ def run_report(config: Config, input_path: str, output_dir: str | None = None) -
     """Aggregate the results in `input_path` and write the report into `output_dir` (default:
     `<input name>.report/` beside the input). Returns the summary that is also written as
     `summary.json`: counts, data-quality problems by kind, and the files written."""
-    if importlib.util.find_spec("matplotlib") is None:
-        raise ConfigError(
-            'nlp report needs matplotlib, which is not installed; run: pip install "peninsula-nlp[report]"'
-        )
+    from nlp.extras import require_extra
+
+    require_extra("nlp report", "report", {"matplotlib": "matplotlib"})
     out = report_dir(input_path, output_dir)
     aggregates = Aggregates(config.report, config.stance.cut_points, config.runtime.seed)
     with open_input(input_path) as stream:

@@ -13,7 +13,6 @@ limit, `serve.max_chars`. The server binds to `serve.host` (127.0.0.1 unless con
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 import socket
 from typing import Any
@@ -62,9 +61,9 @@ def check_port(host: str, port: int) -> None:
 
 def run_serve(config: Config, on_ready: Any = None) -> None:
     """Load the models, then serve until interrupted. `on_ready(url)` is called once the app is built."""
-    missing = [name for name in ("gradio", "uvicorn", "fastapi") if importlib.util.find_spec(name) is None]
-    if missing:
-        raise ConfigError(f'nlp serve needs {", ".join(missing)}; run: pip install "peninsula-nlp[serve]"')
+    from nlp.extras import require_extra
+
+    require_extra("nlp serve", "serve", {"gradio": "gradio", "uvicorn": "uvicorn", "fastapi": "fastapi"})
     host, port = config.serve.host, config.serve.port
     check_port(host, port)  # before the models load: a busy port fails in milliseconds
     import uvicorn

@@ -1,4 +1,8 @@
-"""The models behind the page and the API: one Analyzer per process, one size limit, one lock."""
+"""The models behind the page and the API: one Analyzer per process, one size limit, one lock.
+
+A server is one run: its run-level facts (`nlp.models.provenance.run_facts`: run id, start time,
+config hash, versions) are fixed when it starts and go into every record it returns, as into the
+record of `nlp summarize --json`."""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import threading
 from typing import Any
 
 from nlp.config import Config
+from nlp.models.provenance import run_facts
 from nlp.serve.text import checked_text
 
 
@@ -19,10 +24,12 @@ class Service:
             analyzer = Analyzer(config)
         self.config, self.analyzer = config, analyzer
         self.max_chars = config.serve.max_chars
+        self.run = run_facts(config)
         self._lock = threading.Lock()
 
     def analyze(self, text: str, record_id: str | int = "text", title: str | None = None) -> dict:
         """The output record of `text` (InputError when it is empty or over the limit)."""
         text = checked_text(text, self.max_chars)
         with self._lock:
-            return self.analyzer.analyze([text], ids=[record_id], titles=[title])[0]
+            record = self.analyzer.analyze([text], ids=[record_id], titles=[title])[0]
+        return {**record, "run": self.run}

@@ -3,6 +3,7 @@ predictions, the files it writes, and the validation that refuses a bad file bef
 
 from __future__ import annotations
 
+import base64
 import gzip
 import json
 import sys
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 from rouge_score.rouge_scorer import RougeScorer
 
+from helpers import FakeTerminal
 from nlp.cli import main
 from nlp.config import load_config
 from nlp.errors import ConfigError, InputError
@@ -162,6 +164,46 @@ def test_rouge_rows_for_the_model_and_the_lead_3_baseline(evaluated):
     assert summary["n"] == 2 and summary["method"] == "extractive"
 
 
+def test_lead_and_oracle_are_scored_at_the_model_summary_length(evaluated):
+    _, out = evaluated
+    summary = json.loads((out / "metrics.json").read_text())["summary"]
+    assert set(summary["words"]) == {"model", "lead-3", "lead-words", "oracle"} <= set(summary)
+    assert summary["words"]["lead-words"] == summary["words"]["model"]  # the articles are longer than the summaries
+    assert summary["words"]["oracle"] <= summary["words"]["model"]
+    assert summary["oracle"]["rouge1"] >= summary["lead-words"]["rouge1"] - 1e-9
+    report = (out / "report.md").read_text()
+    assert "| lead, same words |" in report and "| oracle, same words |" in report
+
+
+def test_an_abstractive_model_is_scored_in_the_same_table(tmp_path, tiny_bart):
+    source = write_jsonl(tmp_path / "labeled.jsonl", LABELED[:2])
+    config = load_config(
+        None, ["runtime.device=cpu", f"summarizer.model={tiny_bart}", "topic.enabled=false", "stance.enabled=false"]
+    )
+    summary = run_evaluate(config, str(source), str(tmp_path / "out"))["metrics"]["summary"]
+    assert summary["method"] == "abstractive" and {"model", "lead-3", "lead-words", "oracle"} <= set(summary)
+    assert summary["words"]["lead-words"] == summary["words"]["model"]
+    assert "| model (abstractive) |" in (tmp_path / "out" / "report.md").read_text()
+
+
+def test_titles_reach_the_documents(tmp_path, monkeypatch):
+    import nlp.tasks.analyze as analyze
+
+    seen = []
+    original = analyze.prepare
+    monkeypatch.setattr(
+        analyze, "prepare", lambda text, title=None, **kw: seen.append(title) or original(text, title, **kw)
+    )
+    items = [dict(LABELED[0], title="Missiles fired"), dict(LABELED[1], title=None), LABELED[5] | {"summary": "Aid."}]
+    source = write_jsonl(tmp_path / "titled.jsonl", items)
+    config = load_config(None, ["runtime.device=cpu", "topic.enabled=false", "stance.enabled=false"])
+    run_evaluate(config, str(source), str(tmp_path / "out"))
+    assert seen == ["Missiles fired", None, None]
+    bad = write_jsonl(tmp_path / "bad.jsonl", [dict(LABELED[0], title=3)])
+    with pytest.raises(InputError, match="title is not a string"):
+        run_evaluate(config, str(bad), str(tmp_path / "out2"))
+
+
 def test_markdown_report_has_the_tables_the_lead_3_row_and_relative_images(evaluated):
     _, out = evaluated
     report = (out / "report.md").read_text()
@@ -183,13 +225,18 @@ def test_html_report_gzip_input_and_default_folder_with_only_topic_labels(tmp_pa
     assert result["report_file"] == str(out / "report.html")
     assert sorted(p.name for p in out.iterdir()) == [
         "confusion_matrix.png",
+        "coverage.png",
         "metrics.json",
         "per_class_f1.png",
         "predictions.jsonl",
+        "reliability.png",
         "report.html",
     ]
     page = (out / "report.html").read_text()
-    assert page.startswith("<!DOCTYPE html>") and '<img src="confusion_matrix.png"' in page
+    plots = sorted(path.name for path in out.glob("*.png"))
+    assert page.startswith("<!DOCTYPE html>") and page.count('<img src="data:image/png;base64,') == len(plots)
+    embedded = base64.b64encode((out / "confusion_matrix.png").read_bytes()).decode()
+    assert embedded in page and 'src="confusion_matrix.png"' not in page  # one self-contained page
     assert result["metrics"]["not_scored"] == {
         "summarizer": "no gold labels in the file",
         "stance": "no gold labels in the file",
@@ -240,7 +287,7 @@ def test_problem_lines_are_capped_and_a_file_without_gold_labels_is_refused(tmp_
 def test_missing_eval_packages_name_the_extra(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "rouge_score", None)  # makes `import rouge_score` fail
     with pytest.raises(
-        ConfigError, match=r'rouge-score, which is not installed; run: pip install "peninsula-nlp\[eval\]"'
+        ConfigError, match=r'needs rouge-score, which is not installed; install the eval extra: pip install ".*\[eval'
     ):
         run_evaluate(load_config(), str(tmp_path / "any.jsonl"), None)
 
@@ -263,3 +310,27 @@ def test_cli_evaluate_exit_codes(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "unknown topic label (1 row: line 1; known: security, diplomacy, sanctions)" in err
     assert len(err.strip().splitlines()) == 1 and not (tmp_path / "bad-out").exists()
+
+
+class StubAnalyzer:
+    def __init__(self, config):
+        pass
+
+    def analyze(self, texts, ids=None, titles=None):
+        return [{"id": i} for i in ids]
+
+
+@pytest.mark.parametrize("progress", [True, False])
+def test_predictions_show_a_bar_of_records_unless_switched_off(monkeypatch, progress):
+    import nlp.tasks.analyze
+    from nlp.evaluate.run import Labeled, predict
+
+    monkeypatch.setattr(nlp.tasks.analyze, "Analyzer", StubAnalyzer)
+    terminal = FakeTerminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    items = [Labeled(n, n, "North Korea fired.", ["security"], None, None) for n in range(1, 41)]
+    assert len(predict(load_config(None, [f"evaluate.progress={str(progress).lower()}"]), items)) == 40
+    if progress:
+        assert "evaluate" in terminal.text and "40/40" in terminal.text.split("\r")[-1]
+    else:
+        assert terminal.text == ""

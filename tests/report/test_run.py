@@ -118,5 +118,5 @@ def test_missing_matplotlib_is_a_config_error_with_the_install_line(result, writ
 
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name: None if name == "matplotlib" else real(name))
-    with pytest.raises(ConfigError, match=r'pip install "peninsula-nlp\[report\]"'):
+    with pytest.raises(ConfigError, match=r'needs matplotlib, which is not installed; .*pip install ".*\[report\]"'):
         run_report(load_config(), str(write_results([result(1)])), None)
