@@ -50,9 +50,13 @@ def build_trainer(config: FinetuneConfig, arguments: Any, train: list[dict], val
     multi_label = is_multi_label(config, train + validation)
     tokenizer, model = load_base(config, multi_label)
     task = (getattr(model.config, "task_specific_params", None) or {}).get("summarization", {})
-    encode = encoder(config, tokenizer, multi_label, prefix=task.get("prefix", ""))
     train_set, validation_set = (
-        Dataset.from_list(rows).map(encode, batched=True, remove_columns=list(rows[0])) for rows in (train, validation)
+        Dataset.from_list(rows).map(
+            encoder(config, tokenizer, multi_label, prefix=task.get("prefix", ""), split=split),
+            batched=True,
+            remove_columns=list(rows[0]),
+        )
+        for split, rows in (("training", train), ("validation", validation))
     )
     callbacks = []
     if config.early_stopping_patience and arguments.load_best_model_at_end:
@@ -141,19 +145,19 @@ def is_multi_label(config: FinetuneConfig, examples: list[dict]) -> bool:
     return bool(several) if config.multi_label == "auto" else bool(config.multi_label)
 
 
-def encoder(config: FinetuneConfig, tokenizer: Any, multi_label: bool, prefix: str = ""):
+def encoder(config: FinetuneConfig, tokenizer: Any, multi_label: bool, prefix: str = "", split: str = "training"):
     """A batched `Dataset.map` function: tokens (cut at max_length, counted in the log) and label ids.
 
-    `prefix` is a T5-style task prefix from the model config (empty for BART-likes)."""
+    `prefix` is a T5-style task prefix from the model config (empty for BART-likes); `split` names the
+    examples in the log (training, validation)."""
     names = config.label_names
 
     def encode(batch: dict[str, list]) -> dict[str, list]:
         tokens = tokenizer([prefix + text for text in batch["text"]], truncation=True, max_length=config.max_length)
         cut = sum(len(ids) >= config.max_length for ids in tokens["input_ids"])
         if cut:
-            log.warning(
-                "%d training text(s) longer than max_length=%d tokens were cut for training", cut, config.max_length
-            )
+            texts, were = ("text", "was") if cut == 1 else ("texts", "were")
+            log.warning("%d %s %s longer than max_length=%d tokens %s cut", cut, split, texts, config.max_length, were)
         if config.task == "summarization":
             tokens["labels"] = tokenizer(
                 text_target=batch["summary"], truncation=True, max_length=config.max_target_length

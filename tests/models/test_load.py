@@ -100,3 +100,73 @@ def test_hub_id_resolves_from_the_local_cache_offline(tiny_bart, tmp_path):
         )
         assert result.returncode == 0, result.stderr
         assert '"method": "abstractive"' in result.stdout
+
+
+# An unreachable hub: HF_ENDPOINT at a closed local port, a fresh cache, offline mode off.
+
+
+def closed_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]  # nothing listens once it is closed: connections are refused
+
+
+def no_hub_env(tmp_path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_HUB_CACHE")}
+    return env | {"HF_ENDPOINT": f"http://127.0.0.1:{closed_port()}", "HF_HOME": str(tmp_path / "hf")}
+
+
+def test_unreachable_hub_and_uncached_model_is_one_line_within_seconds(tmp_path):
+    import time
+
+    started = time.monotonic()
+    result = subprocess.run(
+        [*NLP, "summarize", "--text", "North Korea fired a missile.", "summarizer.model=nobody/not-cached"],
+        capture_output=True,
+        text=True,
+        env=no_hub_env(tmp_path),
+        timeout=120,
+    )
+    seconds = time.monotonic() - started
+    assert result.returncode == 4, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    line = lines[0]
+    assert "summarizer.model 'nobody/not-cached'" in line and "cannot be reached" in line
+    assert str(tmp_path / "hf" / "hub") in line  # the cache it looked in
+    assert "HF_HUB_OFFLINE=1" in line and "connected machine" in line
+    assert seconds < 30, f"took {seconds:.1f} s"  # was a minute of retries; torch's import is most of this
+
+
+def test_unreachable_hub_reads_a_cached_model_from_the_cache(tiny_bart, tmp_path):
+    make_hub_cache(tmp_path / "hf" / "hub", "peninsula-test/tiny-bart", tiny_bart)
+    args = ["summarize", "--json", "--text", "Pyongyang fired.", "summarizer.model=peninsula-test/tiny-bart"]
+    result = subprocess.run(
+        [*NLP, *args],
+        capture_output=True,
+        text=True,
+        env=no_hub_env(tmp_path),
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert '"method": "abstractive"' in result.stdout
+    assert result.stderr.count("cannot be reached") == 1 and "HF_HUB_OFFLINE=1" in result.stderr
+    assert "Retrying" not in result.stderr
+
+
+def test_the_hub_is_probed_once_per_process(monkeypatch):
+    import nlp.models.load as load
+
+    calls = []
+
+    class Refusing:
+        def head(self, url, **options):
+            calls.append(options["timeout"])
+            raise ConnectionRefusedError("refused")
+
+    monkeypatch.setattr("huggingface_hub.get_session", lambda: Refusing())
+    monkeypatch.setattr(load, "_HUB_ANSWERS", {})
+    assert load.hub_unreachable() == "refused" and load.hub_unreachable() == "refused"
+    assert calls == [load.PROBE_SECONDS]
