@@ -10,11 +10,12 @@ import argparse
 import json
 import logging
 import shlex
+import signal
 import sys
 from pathlib import Path
 
 from nlp import __version__
-from nlp.errors import ConfigError, InputError, NlpError
+from nlp.errors import ConfigError, InputError, NlpError, shorten
 
 EXIT_CODES = """exit codes:
   0  success
@@ -24,7 +25,7 @@ EXIT_CODES = """exit codes:
   4  model error: model not found, or refused by the loading policy
   5  failed run: infer's error records over infer.max_error_rate (or any, with --strict);
      finetune stopped by a NaN/infinite loss
-  130 interrupted
+  130 interrupted (Ctrl-C), 143 terminated (SIGTERM): what was written is kept, --resume completes it
 """
 
 
@@ -45,19 +46,23 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--version", action=PrintVersions)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     summarize = commands.add_parser(
         "summarize",
         parents=[common],
         help="summarize one text, a file, or stdin",
+        description="Summarize --text TEXT, --file PATH, or stdin (give - as an argument, or just pipe the text "
+        "in); --json prints the full record (summary, topic, stance).",
+        usage="nlp summarize [--config FILE] [--text TEXT | --file PATH | -] [--title TEXT] [--json] [key=value ...]",
         epilog=EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     source = summarize.add_mutually_exclusive_group()
     source.add_argument("--text", help="the text to summarize")
-    source.add_argument("--file", metavar="PATH", help="a UTF-8 text file to summarize")
+    source.add_argument("--file", metavar="PATH", help="a UTF-8 text file, or a web page (.html), to summarize")
+    summarize.add_argument("--title", metavar="TEXT", help="the article's headline (default: found on its first line)")
     summarize.add_argument("--json", action="store_true", help="print the full output record as JSON")
     summarize.set_defaults(run=cmd_summarize)
 
@@ -104,11 +109,49 @@ def build_parser() -> argparse.ArgumentParser:
     check = commands.add_parser(
         "check",
         parents=[common],
-        help="validate a config and print it resolved",
+        help="validate a config (inference or finetune) as a run would, and print it resolved",
         epilog=EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    check.add_argument(
+        "--models", action="store_true", help="also find every model it names (local, cache, hub) without loading it"
+    )
     check.set_defaults(run=cmd_check)
+
+    download = commands.add_parser(
+        "download",
+        parents=[common],
+        help="fetch every hub model a config names, for offline use",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    download.add_argument(
+        "--to", metavar="DIR", help="a folder in the Hugging Face cache's layout (default: the cache, HF_HUB_CACHE)"
+    )
+    download.set_defaults(run=cmd_download)
+
+    report = commands.add_parser(
+        "report",
+        parents=[common],
+        help="corpus report over infer results: topic share over time, stance by outlet and topic",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    report.add_argument("--input", required=True, metavar="PATH", help="results JSONL of nlp infer (.gz works), or -")
+    report.add_argument(
+        "--output", metavar="DIR", help="report folder (default: <input name>.report/ beside the input)"
+    )
+    report.set_defaults(run=cmd_report)
+
+    serve = commands.add_parser(
+        "serve",
+        parents=[common],
+        help="a local page (and JSON API) to analyse one article",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    serve.add_argument("--port", type=int, metavar="N", help="port (default: serve.port, 7860)")
+    serve.set_defaults(run=cmd_serve)
     return parser
 
 
@@ -119,24 +162,54 @@ def main(argv: list[str] | None = None) -> int:
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    previous = catch_sigterm()
     try:
         return args.run(args)
     except NlpError as exc:
         if args.debug:
             raise
-        print(f"nlp {args.command}: error: {with_flags(str(exc), args.command)}", file=sys.stderr)
+        print(f"nlp {args.command}: error: {shorten(with_flags(str(exc), args.command), 2000)}", file=sys.stderr)
         return exc.exit_code
-    except KeyboardInterrupt:
-        print(f"nlp {args.command}: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as stop:
+        how, code = ("terminated (SIGTERM)", 143) if isinstance(stop, Terminated) else ("interrupted", 130)
+        hint = f"; {INTERRUPTED[args.command]}" if args.command in INTERRUPTED else ""
+        print(f"nlp {args.command}: {how}{hint}", file=sys.stderr)
+        return code
     except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, exit 1
         if args.debug:
             raise
-        print(
-            f"nlp {args.command}: internal error: {type(exc).__name__}: {exc} (rerun with --debug for the traceback)",
-            file=sys.stderr,
-        )
+        what = shorten(f"{type(exc).__name__}: {exc}".replace("\n", " "), 2000)
+        print(f"nlp {args.command}: internal error: {what} (rerun with --debug for the traceback)", file=sys.stderr)
         return 1
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (systemd, Kubernetes, Slurm) ends a command as Ctrl-C does: the runners flush, write
+    their summary and stop; the exit code is 143 (128 + 15)."""
+
+
+INTERRUPTED = {
+    "infer": "what was written is kept and the summary written; run again with --resume to complete it",
+    "finetune": "run again with --resume to continue from the last complete checkpoint",
+}
+
+
+def catch_sigterm():
+    """Make SIGTERM raise `Terminated` in the main thread; returns the handler it replaced (None off
+    the main thread, where signals cannot be caught)."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def terminate(signum, frame):
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a second SIGTERM ends the process at once
+        raise Terminated
+
+    return signal.signal(signal.SIGTERM, terminate)
 
 
 # Library messages name a call's parameters in backquotes; on the command line they are these flags.
@@ -149,6 +222,8 @@ FLAGS = {
         "strict": "--strict",
     },
     "evaluate": {"input_path": "--input", "output_dir": "--output"},
+    "report": {"input_path": "--input", "output_dir": "--output"},
+    "serve": {"port": "--port"},
     "finetune": {"resume": "--resume", "overwrite": "--overwrite"},
 }
 
@@ -182,17 +257,70 @@ def load(args: argparse.Namespace, overrides: list[str]):
 
 
 def quiet_libraries() -> None:
-    import transformers
+    """Library warnings and bars off stderr unless -v (`nlp.quiet`)."""
+    from nlp.quiet import quiet_libraries as quiet
 
-    transformers.utils.logging.set_verbosity_error()
-    transformers.utils.logging.disable_progress_bar()
+    quiet()
+
+
+class PrintVersions(argparse.Action):
+    """`nlp --version`: the package, its libraries, the embedded model and heads, CUDA and MPS."""
+
+    def __init__(self, option_strings, dest, **kwargs):
+        what = "print the versions of the package, torch, transformers, the embedded model and heads, and CUDA/MPS"
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=what)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from nlp.versions import report
+
+        print(f"nlp {__version__}\n{report()}")
+        parser.exit()
+
+
+def load_any(args: argparse.Namespace, overrides: list[str]):
+    """(config, is_finetune): a config with `task:` is a fine-tuning config, checked as finetune would."""
+    from nlp.config import read_yaml, resolve_config_path
+
+    if args.config is not None and "task" in read_yaml(resolve_config_path(args.config)):
+        from nlp.finetune.config import load_finetune_config
+
+        return load_finetune_config(args.config, overrides), True
+    return load(args, overrides), False
 
 
 def cmd_check(args: argparse.Namespace) -> int:
     from nlp.config import dump
+    from nlp.preflight import check_finetune, check_inference, check_models
 
-    overrides = only_overrides(args)
-    print(dump(load(args, overrides)), end="")
+    config, finetune = load_any(args, only_overrides(args))
+    used = check_finetune(config) if finetune else check_inference(config)
+    found = check_models(config) if args.models else []
+    print(dump(config), end="")
+    for line in found:
+        print(f"check: {line}", file=sys.stderr)
+    print(f"check: {args.config or 'default'}: OK; {used}", file=sys.stderr)
+    return 0
+
+
+def cmd_download(args: argparse.Namespace) -> int:
+    from huggingface_hub import constants
+
+    from nlp.models.download import download_models, model_references
+
+    config, _ = load_any(args, only_overrides(args))
+    refs = model_references(config)
+    done = download_models(refs, args.to)
+    for ref, folder in done:
+        print(f"download: {', '.join(ref.keys)} {ref.model!r}{f' @ {ref.revision}' if ref.revision else ''}: {folder}")
+    if not done:
+        print("download: nothing to fetch: every model is embedded or a local folder", file=sys.stderr)
+        return 0
+    cache = args.to or constants.HF_HUB_CACHE
+    print(
+        f"download: {len(done)} model(s) in {cache}; offline, copy that folder and run with "
+        f"HF_HUB_CACHE={cache} HF_HUB_OFFLINE=1 (same config)",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -264,6 +392,35 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    config = load(args, only_overrides(args))
+    from nlp.report.run import run_report
+
+    result = run_report(config, args.input, args.output)
+    problems = sum(problem["count"] for problem in result["quality"].values())
+    print(
+        f"report: {result['records']} records, {result['outlets']} outlets, {result['periods']} {result['period']}s, "
+        f"{problems} data-quality notes; page {Path(result['output_dir']) / 'report.html'}",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    overrides = only_overrides(args)
+    if args.port is not None:
+        overrides.append(f"serve.port={args.port}")
+    config = load(args, overrides)  # validated before any model loads
+    quiet_libraries()
+    from nlp.serve.app import run_serve
+
+    def ready(url: str) -> None:
+        print(f"serve: {url} (API: POST {url}api/analyze); Ctrl-C stops", file=sys.stderr, flush=True)
+
+    run_serve(config, on_ready=ready)
+    return 0
+
+
 def cmd_summarize(args: argparse.Namespace) -> int:
     overrides, others = split_overrides(args)
     if others not in ([], ["-"]):
@@ -280,12 +437,28 @@ def cmd_summarize(args: argparse.Namespace) -> int:
     quiet_libraries()
     from nlp.tasks.analyze import Analyzer
 
-    record = Analyzer(config).analyze([text], ids=[record_id])[0]
+    text_format = input_format(args, text)
+    if text_format == "html":
+        from nlp.html import require_html
+
+        require_html()  # before any model loads
+    record = Analyzer(config).analyze([text], ids=[record_id], titles=[args.title], format=text_format)[0]
     if args.json:
+        from nlp.models.provenance import run_facts
+
+        record["run"] = run_facts(config)  # run id, versions, config hash (README, "Output record")
         print(json.dumps(record, ensure_ascii=False, indent=2))
     else:
         print(record["summary"]["text"])
     return 0
+
+
+def input_format(args: argparse.Namespace, text: str) -> str:
+    """`html` for a .html/.htm file or a text that starts like an HTML document, else `text`."""
+    from nlp.html import HTML_SUFFIXES, looks_like_html
+
+    by_name = args.file is not None and Path(args.file).suffix.lower() in HTML_SUFFIXES
+    return "html" if by_name or looks_like_html(text) else "text"
 
 
 def read_text(args: argparse.Namespace, stdin: bool) -> tuple[str, str]:

@@ -6,7 +6,10 @@ subprocesses that tests start).
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -15,6 +18,9 @@ from helpers import bert_tokenizer, save_bert_classifier, train_tokenizer
 
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
+# CTranslate2 conversions (summarizer.backend auto picks it when installed) go to a session folder, not ~/.cache
+os.environ["PENINSULA_NLP_CACHE"] = tempfile.mkdtemp(prefix="peninsula-nlp-cache-")
+atexit.register(shutil.rmtree, os.environ["PENINSULA_NLP_CACHE"], ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

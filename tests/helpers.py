@@ -107,3 +107,59 @@ def load_script(name: str):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+# Headless Chromium for the browser tests (tests/serve, tests/report): Debian's chromium and chromium-driver.
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def chromium_missing() -> str | None:
+    """Why the browser tests cannot run here (a skip reason), or None when they can."""
+    import shutil
+
+    missing = [name for name in ("chromium", "chromedriver") if shutil.which(name) is None]
+    if missing:
+        return f"headless Chromium not installed ({' and '.join(missing)} not on PATH): apt-get install -y chromium chromium-driver"
+    if importlib.util.find_spec("selenium") is None:
+        return "selenium not installed: pip install '.[test]'"
+    return None
+
+
+def start_chromium(profile: Path, width: int = 1400, height: int = 1800):
+    """A headless Chromium driven by selenium, with a fresh profile folder and no network services."""
+    import shutil
+
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which("chromium")
+    for flag in [*CHROMIUM_FLAGS, f"--user-data-dir={profile}", f"--window-size={width},{height}"]:
+        options.add_argument(flag)
+    return webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
+
+
+class FakeTerminal:
+    """A stderr that says it is a terminal and keeps what tqdm draws."""
+
+    def __init__(self):
+        self.text = ""
+
+    def isatty(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        self.text += text
+        return len(text)
+
+    def flush(self) -> None:
+        pass

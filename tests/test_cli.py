@@ -24,7 +24,7 @@ def assert_one_line_error(result, code: int, *fragments: str) -> None:
         assert fragment in lines[0]
 
 
-@pytest.mark.parametrize("args", [["--help"], ["summarize", "--help"], ["check", "--help"]])
+@pytest.mark.parametrize("args", [["--help"], ["summarize", "--help"], ["check", "--help"], ["download", "--help"]])
 def test_help_is_fast_and_does_not_import_torch(args):
     result = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "nlp", *args], capture_output=True, text=True, timeout=60
@@ -45,11 +45,60 @@ def test_offline_default_summarizes_the_example_article():
     article = ARTICLE.read_text()
     summary = result.stdout.strip()
     assert summary and result.stderr == ""
-    record = json.loads(nlp("summarize", "--json", "--file", str(ARTICLE)).stdout)
+    record = json.loads(nlp("summarize", "--json", "--file", "data/examples/article.txt").stdout)
+    assert drift(readme_example(), record) == []  # the README's example is a real run's record
     assert record["summary"]["text"] == summary
     assert record["summary"]["method"] == "extractive"
     for start, end in record["summary"]["sentences"]:
         assert article[start:end] in summary
+    # the lede (what was launched, from where), never the headline, which is the record's title
+    headline, _, body = article.partition("\n\n")
+    assert summary.startswith(body[:120]) and headline not in summary
+    assert record["document"]["title"] == headline and record["document"]["title_source"] == "headline"
+
+
+def readme_example() -> dict:
+    """The JSON example under README's "## Output record"."""
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("## Output record") :]
+    start = section.index("```json\n") + len("```json\n")
+    return json.loads(section[start : section.index("```", start)])
+
+
+def drift(example, real, path: str = "record") -> list[str]:
+    """Where the README example differs from a real record: keys, types, values (a text ending in `...`
+    is a prefix, a list may show its first items only, floats agree to 0.015)."""
+    if isinstance(example, dict):
+        if not isinstance(real, dict) or set(example) != set(real):
+            return [f"{path}: keys {sorted(example)} in the README, {sorted(real) if isinstance(real, dict) else real}"]
+        return [problem for key in example for problem in drift(example[key], real[key], f"{path}.{key}")]
+    if isinstance(example, list):
+        if not isinstance(real, list) or len(example) > len(real):
+            return [f"{path}: {example!r} in the README, {real!r} in a real run"]
+        return [problem for i, pair in enumerate(zip(example, real)) for problem in drift(*pair, f"{path}[{i}]")]
+    if isinstance(example, str) and example.endswith("..."):
+        same = isinstance(real, str) and real.startswith(example.removesuffix("...").rstrip())
+    elif isinstance(example, float):
+        same = isinstance(real, float) and abs(example - real) < 0.015
+    else:
+        same = type(example) is type(real) and example == real
+    return [] if same else [f"{path}: {example!r} in the README, {real!r} in a real run"]
+
+
+def test_summarize_reads_a_web_page_and_a_given_title():
+    page = REPO / "tests" / "fixtures" / "article_page.html"
+    off = ["topic.enabled=false", "stance.enabled=false"]
+    record = json.loads(nlp("summarize", "--json", "--file", str(page), *off).stdout)
+    assert record["document"] == {
+        "source": "html",
+        "title": "North Korea fires missile as allies open drills",
+        "title_source": "html",
+        "date": "2026-04-08",
+        "furniture": {"advertisement": 1},
+    }
+    assert record["summary"]["text"].startswith("SEOUL, April 8 -- North Korea launched")
+    titled = nlp("summarize", "--json", "--text", "Pyongyang fired a missile on Tuesday.", "--title", "Launch", *off)
+    assert json.loads(titled.stdout)["document"]["title"] == "Launch"
 
 
 def test_local_seq2seq_gives_an_abstractive_record(tiny_bart):
@@ -84,7 +133,7 @@ def test_json_record_has_summary_topic_and_stance(tiny_bart, tiny_nli):
     )
     assert result.returncode == 0, result.stderr
     record = json.loads(result.stdout)
-    assert set(record) == {"id", "summary", "topic", "stance"}
+    assert set(record) == {"id", "summary", "topic", "stance", "run"}
     assert set(record["topic"]) >= {"label", "labels", "scores"}
     assert set(record["stance"]) >= {"target", "score", "label", "confidence", "evidence"}
     assert record["stance"]["label"] != "not_about_target"  # "Kim Jong Un" is an alias
@@ -112,7 +161,10 @@ def test_script_wrapper_behaves_like_the_command(tiny_bart):
         [sys.executable, "scripts/summarize.py", *args], capture_output=True, text=True, cwd=REPO, timeout=120
     )
     assert script.returncode == 0, script.stderr
-    assert script.stdout == nlp("summarize", *args).stdout
+    by_script, by_command = json.loads(script.stdout), json.loads(nlp("summarize", *args).stdout)
+    for record in (by_script, by_command):  # each invocation is its own run
+        del record["run"]["run_id"], record["run"]["started"]
+    assert by_script == by_command
 
 
 def test_unknown_key_exits_2_with_suggestion():
@@ -168,3 +220,18 @@ def test_check_prints_the_resolved_config():
 
 def test_check_rejects_bad_config():
     assert_one_line_error(nlp("check", "--config", "hub", "runtime.dtype=fp16"), 2, "runtime.dtype")
+
+
+def test_summarize_help_says_how_to_read_stdin():
+    usage = nlp("summarize", "--help").stdout
+    assert "[--text TEXT | --file PATH | -]" in usage and "stdin (give - as an argument, or just pipe" in usage
+
+
+def test_check_is_a_preflight_that_resolves_auto_and_reads_finetune_configs():
+    result = nlp("check")
+    assert result.returncode == 0
+    assert "check: default: OK; runtime.device auto -> " in result.stderr and "runtime.dtype auto -> " in result.stderr
+    finetune = nlp("check", "--config", "configs/finetune_topic.yaml")
+    assert finetune.returncode == 0, finetune.stderr
+    assert "task: topic" in finetune.stdout and "data file(s), all valid" in finetune.stderr
+    assert_one_line_error(nlp("check", "runtime.device=cpu", "runtime.dtype=float16"), 2, "float16 was requested")

@@ -69,6 +69,9 @@ class HeadsConfig(Section):
     target: Literal["binary", "ordinal"] = "binary"
     topic_share: float = Field(0.0, ge=0, lt=1)
     cv_folds: int = Field(5, ge=0)
+    lexical: bool = True
+    min_df: int = Field(3, ge=1)
+    max_terms: int = Field(30000, ge=100)
     threads: int = Field(2, ge=1)
 
 

@@ -131,8 +131,10 @@ def check_outputs(
 
 def prepare_outputs(paths: InferPaths, manifest: dict, resume: bool, overwrite: bool) -> dict[int, str]:
     """After `check_outputs` and model loading: the input lines already done when resuming ({line:
-    input digest}); otherwise old outputs are removed (with --overwrite) and the manifest written."""
+    input digest}); otherwise old outputs are removed (with --overwrite) and the manifest written. A
+    resumed run adds its facts (`manifest["runs"]`) to the first run's manifest (`add_runs`)."""
     if resume:
+        add_runs(paths.manifest, manifest.get("runs", []))
         return done_lines(paths.output) | done_lines(paths.errors)
     for path in (paths.output, paths.errors):
         if path is not None and path.exists():
@@ -141,6 +143,18 @@ def prepare_outputs(paths: InferPaths, manifest: dict, resume: bool, overwrite: 
         paths.manifest.parent.mkdir(parents=True, exist_ok=True)
         paths.manifest.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     return {}
+
+
+def add_runs(path: Path | None, runs: list[dict]) -> None:
+    """Append `runs` (run facts: run id, versions, config hash) to the manifest's `runs`, replacing the
+    file whole (written beside it, then renamed), so that every run id in the output is listed there."""
+    if path is None or not runs:
+        return
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    manifest["runs"] = [*manifest.get("runs", []), *runs]
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    os.replace(temporary, path)
 
 
 def check_manifest(path: Path | None, manifest: dict) -> None:

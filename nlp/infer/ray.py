@@ -16,7 +16,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from nlp.config import Config
-from nlp.errors import ConfigError
 from nlp.infer.window import process_window
 from nlp.jsonl import InputLine, dumps
 
@@ -35,8 +34,10 @@ class AnalyzerActor:
 
     def __call__(self, batch: dict) -> dict:
         items = [
-            InputLine(int(line), json.loads(ids), text, json.loads(record), None)
-            for line, ids, text, record in zip(batch["line"], batch["id_json"], batch["text"], batch["record_json"])
+            InputLine(int(line), json.loads(ids), text, json.loads(record), None, str(digest))
+            for line, ids, text, record, digest in zip(
+                batch["line"], batch["id_json"], batch["text"], batch["record_json"], batch["digest"]
+            )
         ]
         outputs, failures = process_window(items, self.analyze, self.config.infer)
         by_line = {o["line"]: ("ok", o) for o in outputs} | {f["line"]: ("error", f) for f in failures}
@@ -48,14 +49,31 @@ class AnalyzerActor:
         }
 
 
+def require_ray() -> None:
+    """Ray Data (the `ray` extra) or one ConfigError line; checked before any output file exists."""
+    from nlp.extras import require_extra
+
+    require_extra("infer.backend: ray", "ray", {"ray": "ray[data]", "pyarrow": "pyarrow"})
+
+
+def start_ray(config: Config) -> None:
+    """Join `infer.ray_address` or start a local Ray, before the run creates its files, so a Ray
+    that cannot start leaves nothing behind to block the rerun."""
+    require_ray()
+    import ray
+
+    if not ray.is_initialized():
+        settings = config.infer
+        ray.init(address=settings.ray_address, include_dashboard=False, log_to_driver=False, ignore_reinit_error=True)
+
+
 def run_ray(
     config: Config, windows: Iterator[list[InputLine]], write: Callable[[list[dict], list[dict]], None]
 ) -> None:
-    try:
-        import ray
-        import ray.data
-    except ImportError:
-        raise ConfigError('infer.backend: ray needs Ray Data; install it with pip install ".[ray]"') from None
+    require_ray()
+    import ray
+    import ray.data
+
     settings = config.infer
     with tempfile.TemporaryDirectory(prefix="nlp-infer-") as folder:
         staged = Path(folder) / "records.jsonl"
@@ -97,6 +115,7 @@ def stage(windows: Iterator[list[InputLine]], path: Path, write: Callable[[list[
                                 "id_json": json.dumps(item.id),
                                 "text": item.text,
                                 "record_json": json.dumps(item.record, ensure_ascii=False),
+                                "digest": item.digest,
                             }
                         )
                     )

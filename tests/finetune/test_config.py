@@ -16,7 +16,7 @@ def write(tmp_path, text: str) -> str:
 
 def test_unknown_training_key_names_the_closest_field(tmp_path):
     with pytest.raises(
-        ConfigError, match=r"unknown key 'training.num_train_epoch'.*did you mean training.'num_train_epochs'"
+        ConfigError, match=r"unknown key 'training.num_train_epoch'.*did you mean 'training.num_train_epochs'\?"
     ):
         load_finetune_config(write(tmp_path, "training:\n  num_train_epoch: 2\n"))
 

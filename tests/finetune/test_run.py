@@ -112,6 +112,7 @@ def test_stance_model_scores_through_a_config(tmp_path, tiny_bert_base, data, ob
     metrics = json.loads((out / "metrics.json").read_text())["eval"]
     assert "mae" in metrics and (("macro_f1" in metrics) == (objective == "classification"))
     overrides = [f"stance.model={out}", "summarizer.enabled=false", "topic.enabled=false", "runtime.device=cpu"]
+    overrides.append("stance.min_confidence=0")  # two training steps make no confident model
     stance = Analyzer(load_config(None, overrides)).analyze(CORPUS[0])["stance"]
     assert -1 <= stance["score"] <= 1 and stance["label"] in {"critical", "neutral", "supportive"}
 
@@ -367,3 +368,16 @@ def test_an_existing_output_is_exit_3_in_finetune_as_in_infer(tmp_path, tiny_ber
     finetune(tmp_path, tiny_bert_base, "topic", data["train"])
     assert main(["finetune", "--config", str(tmp_path / "finetune.yaml")]) == 3
     assert "--resume continues a run" in capsys.readouterr().err  # the CLI names its flags
+
+
+def test_the_trainer_bar_shows_on_a_terminal_unless_switched_off(monkeypatch):
+    from helpers import FakeTerminal
+    from nlp.finetune.run import training_arguments
+
+    monkeypatch.chdir(REPO)
+    config = load_finetune_config("configs/finetune_topic.yaml", ["runtime.device=cpu"])
+    assert training_arguments(config).disable_tqdm is True  # pytest's stderr is no terminal
+    monkeypatch.setattr(sys, "stderr", FakeTerminal())
+    assert training_arguments(config).disable_tqdm is False
+    off = load_finetune_config("configs/finetune_topic.yaml", ["runtime.device=cpu", "training.disable_tqdm=true"])
+    assert training_arguments(off).disable_tqdm is True

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import CORPUS, NLP, REPO
+from helpers import CORPUS, NLP, REPO, FakeTerminal
 from nlp.config import load_config
 from nlp.infer.run import run_infer
 
@@ -50,6 +50,11 @@ def write_jsonl(path: Path, items: list[dict]) -> Path:
 
 def read_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def results(records: list[dict]) -> list[dict]:
+    """The records without `run_id`, which names the process that wrote each (two runs differ in it)."""
+    return [{key: value for key, value in record.items() if key != "run_id"} for record in records]
 
 
 def run(*args, stdin: bytes | None = None, timeout: int = 300) -> subprocess.CompletedProcess:
@@ -134,7 +139,7 @@ def test_gzip_input_and_stdin_to_stdout(tmp_path, config_file):
     )
     assert piped.returncode == 0, piped.stderr.decode()
     streamed = [json.loads(line) for line in piped.stdout.decode().splitlines()]
-    assert streamed == read_jsonl(tmp_path / "gz.jsonl")
+    assert results(streamed) == results(read_jsonl(tmp_path / "gz.jsonl"))
 
 
 def test_existing_output_needs_overwrite(tmp_path, config_file):
@@ -198,7 +203,7 @@ def test_resume_repairs_a_torn_output_line_and_duplicates_nothing(tmp_path, conf
     text = (tmp_path / "out.jsonl").read_text().splitlines(keepends=True)
     (tmp_path / "out.jsonl").write_text("".join(text[:4]) + text[4][:25])  # 4 lines and a torn fifth
     assert run(*args, "--resume").returncode == 0
-    assert read_jsonl(tmp_path / "out.jsonl") == complete
+    assert results(read_jsonl(tmp_path / "out.jsonl")) == results(complete)
 
 
 @pytest.fixture(scope="module")
@@ -232,7 +237,7 @@ def test_kill_9_then_resume_writes_each_id_once_with_the_same_results(tmp_path, 
     assert resumed.returncode == 0, resumed.stderr.decode()
     outputs = read_jsonl(output)
     assert sorted(o["id"] for o in outputs) == sorted(r["id"] for r in reference)  # each id exactly once
-    assert sorted(outputs, key=lambda o: o["line"]) == reference
+    assert results(sorted(outputs, key=lambda o: o["line"])) == results(reference)
 
 
 def test_out_of_memory_batches_are_split_and_only_the_culprit_fails(tmp_path):
@@ -313,8 +318,8 @@ def test_ray_backend_gives_the_same_records_as_the_local_backend(tmp_path, tiny_
         timeout=600,
     )
     assert ray.returncode == 0, ray.stderr.decode()[-3000:]
-    assert read_jsonl(tmp_path / "ray.jsonl") == read_jsonl(tmp_path / "local.jsonl")
-    assert read_jsonl(tmp_path / "ray.errors.jsonl") == read_jsonl(tmp_path / "local.errors.jsonl")
+    assert results(read_jsonl(tmp_path / "ray.jsonl")) == results(read_jsonl(tmp_path / "local.jsonl"))
+    assert results(read_jsonl(tmp_path / "ray.errors.jsonl")) == results(read_jsonl(tmp_path / "local.errors.jsonl"))
 
 
 def stub_analyze(texts: list[str], ids: list) -> list[dict]:
@@ -341,3 +346,121 @@ def test_a_run_where_every_record_failed_is_a_failed_run(tmp_path):
     config = load_config(None, ["infer.progress=false"])  # the text is under "body", not infer.text_field
     with pytest.raises(RunFailed, match="no record succeeded"):
         run_infer(config, str(source), str(tmp_path / "out.jsonl"), analyze=stub_analyze)
+
+
+def test_titles_reach_the_documents_and_a_bad_title_is_an_error_record(tmp_path):
+    items = [
+        {"id": "t", "text": "North Korea fired a missile on Tuesday. Seoul protested.", "headline": "Missile fired"},
+        {"id": "n", "text": "North Korea fired a missile on Tuesday. Seoul protested."},
+        {"id": "b", "text": "North Korea fired a missile on Tuesday.", "headline": ["not", "a", "string"]},
+    ]
+    source = write_jsonl(tmp_path / "in.jsonl", items)
+    overrides = ["infer.progress=false", "infer.title_field=headline", "topic.enabled=false", "stance.enabled=false"]
+    summary = run_infer(load_config(None, overrides), str(source), str(tmp_path / "out.jsonl"))
+    outputs = {o["id"]: o for o in read_jsonl(tmp_path / "out.jsonl")}
+    assert outputs["t"]["document"]["title"] == "Missile fired" and outputs["t"]["document"]["title_source"] == "given"
+    assert "document" not in outputs["n"] and summary["errors_by_code"] == {"bad_title": 1}
+    assert read_jsonl(tmp_path / "out.errors.jsonl")[0]["id"] == "b"
+
+
+def test_html_records_are_extracted_first(tmp_path):
+    page = (REPO / "tests" / "fixtures" / "article_page.html").read_text()
+    items = [{"id": "page", "text": page}, {"id": "empty", "text": "<html><body><nav>Home</nav></body></html>"}]
+    source = write_jsonl(tmp_path / "in.jsonl", items)
+    overrides = ["infer.progress=false", "infer.format=html", "topic.enabled=false", "stance.enabled=false"]
+    summary = run_infer(load_config(None, overrides), str(source), str(tmp_path / "out.jsonl"))
+    [output] = read_jsonl(tmp_path / "out.jsonl")
+    assert output["document"]["source"] == "html" and output["document"]["date"] == "2026-04-08"
+    assert output["summary"]["text"].startswith("SEOUL, April 8 -- North Korea launched")
+    assert summary["errors_by_code"] == {"no_article": 1}
+
+
+# Progress, carried fields, a Ray that cannot start (issue 13)
+
+
+def test_the_bar_advances_per_batch_and_counts_records(tmp_path, monkeypatch):
+    import nlp.infer.run as runner
+
+    steps = []
+    real = runner._Progress.batch
+    monkeypatch.setattr(runner._Progress, "batch", lambda self, n: steps.append(n) or real(self, n))
+    terminal = FakeTerminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    source = write_jsonl(tmp_path / "in.jsonl", records(20))
+    config = load_config(None, ["infer.window=10", "infer.max_batch_tokens=64"])  # several batches per window
+    summary = run_infer(config, str(source), str(tmp_path / "out.jsonl"), analyze=stub_analyze)
+    assert summary["ok"] == 20 and sum(steps) == 20 and len(steps) > 2  # not once per window
+    final = terminal.text.split("\r")[-1]
+    assert "20/20" in final and "rec/s" in final and "B/s" not in final
+
+
+def test_the_total_is_estimated_from_the_bytes_read(tmp_path, monkeypatch):
+    from nlp.infer.run import Tally, _Progress
+
+    monkeypatch.setattr(sys, "stderr", FakeTerminal())
+    source = write_jsonl(tmp_path / "in.jsonl", records(40))
+    with source.open("rb") as stream:
+        bar = _Progress(stream, str(source), True)
+        for _ in range(10):
+            stream.readline()
+        bar.advance(stream, Tally(records=10, ok=10))
+        assert bar.bar.n == 10 and 30 <= bar.bar.total <= 50  # about 40, from a quarter of the bytes
+        bar.__exit__(None, None, None)
+    monkeypatch.setattr(sys, "stdin", open(source, "rb"))  # stdin redirected from a file has a size too
+    assert _Progress(sys.stdin, "-", True).size == source.stat().st_size
+
+
+def test_no_bar_when_stderr_is_not_a_terminal_or_progress_is_off(tmp_path, monkeypatch):
+    from nlp.infer.run import _Progress
+
+    source = write_jsonl(tmp_path / "in.jsonl", records(2))
+    with source.open("rb") as stream:
+        assert _Progress(stream, str(source), True).bar is None  # pytest's stderr is no terminal
+        monkeypatch.setattr(sys, "stderr", FakeTerminal())
+        assert _Progress(stream, str(source), False).bar is None
+
+
+def test_an_unknown_carry_field_is_warned_about_once_with_the_fields_seen(tmp_path, caplog):
+    source = write_jsonl(tmp_path / "in.jsonl", records(12))
+    config = load_config(None, ["infer.progress=false", "infer.window=4", "infer.carry=[source,url]"])
+    run_infer(config, str(source), str(tmp_path / "out.jsonl"), analyze=stub_analyze)
+    warnings = [r.getMessage() for r in caplog.records if "infer.carry" in r.getMessage()]
+    assert len(warnings) == 1
+    assert "the first 4 records have no field 'url' (their fields: id, source, text)" in warnings[0]
+    outputs = read_jsonl(tmp_path / "out.jsonl")
+    assert all("source" in o and "url" not in o for o in outputs)
+
+
+def test_a_ray_backend_that_cannot_start_leaves_no_files_behind(tmp_path, monkeypatch):
+    from nlp.errors import ConfigError
+
+    source = write_jsonl(tmp_path / "in.jsonl", records(3))
+    monkeypatch.setitem(sys.modules, "ray", None)  # Ray missing
+    ray_config = load_config(None, ["infer.progress=false", "infer.backend=ray"])
+    with pytest.raises(ConfigError, match=r"infer.backend: ray needs ray\[data\], which is not installed"):
+        run_infer(ray_config, str(source), str(tmp_path / "out.jsonl"))
+    left = {p.name for p in tmp_path.iterdir()} - {"out.lock"}  # the lock file is free once the run ends
+    assert left == {"in.jsonl"}  # no output, errors, manifest or summary
+    local = load_config(None, ["infer.progress=false"])
+    rerun = run_infer(local, str(source), str(tmp_path / "out.jsonl"), analyze=stub_analyze)
+    assert rerun["ok"] == 3  # no --overwrite needed: the failed start wrote nothing
+
+
+def test_every_record_carries_its_run_id_which_the_manifest_and_summary_describe(tmp_path):
+    source = write_jsonl(tmp_path / "in.jsonl", records(4))
+    source.write_text(source.read_text() + "not json\n")
+    config = load_config(None, ["infer.progress=false"])
+    paths = {name: tmp_path / f"out.{name}.json" for name in ("manifest", "summary")}
+    first = run_infer(config, str(source), str(tmp_path / "out.jsonl"), analyze=stub_analyze)
+    run = first["run"]
+    assert set(run) == {"run_id", "started", "config_hash", "versions"} and len(run["run_id"]) == 12
+    assert json.loads(paths["summary"].read_text())["run"] == run
+    assert json.loads(paths["manifest"].read_text())["runs"] == [run]
+    outputs, errors = read_jsonl(tmp_path / "out.jsonl"), read_jsonl(tmp_path / "out.errors.jsonl")
+    assert {r["run_id"] for r in outputs + errors} == {run["run_id"]} and len(outputs) == 4 and len(errors) == 1
+    source.write_text(source.read_text() + json.dumps({"id": "late", "text": "North Korea fired again."}) + "\n")
+    second = run_infer(config, str(source), str(tmp_path / "out.jsonl"), resume=True, analyze=stub_analyze)["run"]
+    assert second["run_id"] != run["run_id"] and second["config_hash"] == run["config_hash"]
+    manifest = json.loads(paths["manifest"].read_text())
+    assert [r["run_id"] for r in manifest["runs"]] == [run["run_id"], second["run_id"]]
+    assert read_jsonl(tmp_path / "out.jsonl")[-1]["run_id"] == second["run_id"]  # what the resumed run wrote
