@@ -6,10 +6,7 @@ self-contained file (the plots embedded as data URIs); the Markdown one refers t
 
 from __future__ import annotations
 
-import base64
-import html
 import json
-import re
 from pathlib import Path
 
 from nlp.errors import OutputError
@@ -17,6 +14,7 @@ from nlp.evaluate.plots import PLOTS, number, summary_systems, write_plots
 from nlp.evaluate.trust import TRUST_DEFINITIONS, provenance_blocks, trust_blocks
 from nlp.jsonl import dumps
 from nlp.metrics import lead
+from nlp.pages import data_uri, html_page, markdown
 
 REPORTS = {"markdown": "report.md", "html": "report.html"}
 DEFINITIONS = [
@@ -54,7 +52,7 @@ def write_outputs(metrics: dict, rows: list[dict], out: Path, report_format: str
         if stale not in images and out / stale != report:
             (out / stale).unlink(missing_ok=True)
     blocks = report_blocks(metrics, images)
-    text = render_html(blocks, out) if report_format == "html" else render_markdown(blocks)
+    text = render_html(blocks, out) if report_format == "html" else markdown(blocks)
     report.write_text(text, encoding="utf-8")
     return {
         "metrics": metrics_file,
@@ -195,65 +193,13 @@ def report_blocks(metrics: dict, images: list[str]) -> list[tuple]:
     return [*blocks, ("h2", "Metric definitions"), ("list", DEFINITIONS + TRUST_DEFINITIONS)]
 
 
-def render_markdown(blocks: list[tuple]) -> str:
-    """GitHub-flavoured Markdown: pipe tables, images by relative path."""
-
-    def cell(text: str) -> str:
-        return str(text).replace("|", "\\|")
-
-    lines: list[str] = []
-    for kind, *rest in blocks:
-        if kind in ("h1", "h2"):
-            lines += ["#" * int(kind[1]) + " " + rest[0], ""]
-        elif kind == "p":
-            lines += [rest[0], ""]
-        elif kind == "list":
-            lines += [*(f"- {item}" for item in rest[0]), ""]
-        elif kind == "img":
-            lines += [f"![{rest[1]}]({rest[0]})", ""]
-        else:
-            headers, rows = rest
-            lines += [
-                "| " + " | ".join(map(cell, headers)) + " |",
-                "|" + "---|" * len(headers),
-                *("| " + " | ".join(map(cell, row)) + " |" for row in rows),
-                "",
-            ]
-    return "\n".join(lines)
+STYLE = (
+    "body{font-family:sans-serif;max-width:60em;margin:2em auto;padding:0 1em}"
+    "table{border-collapse:collapse;margin:1em 0}th,td{border:1px solid #bbb;padding:.3em .6em;"
+    "text-align:left}img{max-width:100%}"
+)
 
 
-def render_html(blocks: list[tuple], folder: Path | None = None) -> str:
-    """One self-contained HTML page (inline CSS); the images in `folder` embedded as data URIs (by
-    relative path when no folder is given)."""
-
-    def text(value: str) -> str:
-        return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(str(value)))
-
-    body: list[str] = []
-    for kind, *rest in blocks:
-        if kind in ("h1", "h2", "p"):
-            body.append(f"<{kind}>{text(rest[0])}</{kind}>")
-        elif kind == "list":
-            body.append("<ul>" + "".join(f"<li>{text(item)}</li>" for item in rest[0]) + "</ul>")
-        elif kind == "img":
-            source = html.escape(rest[0]) if folder is None else data_uri(folder / rest[0])
-            body.append(f'<p><img src="{source}" alt="{html.escape(rest[1])}"></p>')
-        else:
-            headers, rows = rest
-            head = "".join(f"<th>{text(h)}</th>" for h in headers)
-            cells = "".join("<tr>" + "".join(f"<td>{text(c)}</td>" for c in row) + "</tr>" for row in rows)
-            body.append(f"<table><thead><tr>{head}</tr></thead><tbody>{cells}</tbody></table>")
-    style = (
-        "body{font-family:sans-serif;max-width:60em;margin:2em auto;padding:0 1em}"
-        "table{border-collapse:collapse;margin:1em 0}th,td{border:1px solid #bbb;padding:.3em .6em;"
-        "text-align:left}img{max-width:100%}"
-    )
-    return (
-        '<!DOCTYPE html>\n<html lang="en">\n<head><meta charset="utf-8"><title>Evaluation report</title>'
-        f"<style>{style}</style></head>\n<body>\n" + "\n".join(body) + "\n</body>\n</html>\n"
-    )
-
-
-def data_uri(path: Path) -> str:
-    """The PNG at `path` as a `data:` URI, so the page needs no file beside it."""
-    return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+def render_html(blocks: list[tuple], folder: Path) -> str:
+    """One self-contained HTML page (inline CSS), the plots in `folder` embedded."""
+    return html_page("Evaluation report", STYLE, blocks, lambda name: data_uri(folder / name))

@@ -5,13 +5,12 @@ CSV and, when pyarrow is installed, Parquet.
 
 from __future__ import annotations
 
-import base64
 import csv
 import html
 import logging
-import re
 from pathlib import Path
 
+from nlp.pages import data_uri, html_page, html_table, html_text, markdown, markdown_cell, markdown_table
 from nlp.report.sections import fmt, report_blocks
 from nlp.report.tables import LONG_COLUMNS, long_rows
 
@@ -35,7 +34,7 @@ text-align:center;margin-right:.4em}.critical .score{background:#b2182b}.support
 def write_page(tables: dict, out: Path, images: list[str], input_path: str) -> list[str]:
     """report.html, report.md, aggregates.csv (and aggregates.parquet with pyarrow); returns their names."""
     blocks = report_blocks(tables, images, input_path)
-    uris = {name: "data:image/png;base64," + base64.b64encode((out / name).read_bytes()).decode() for name in images}
+    uris = {name: data_uri(out / name) for name in images}
     (out / "report.html").write_text(render_html(blocks, uris), encoding="utf-8")
     (out / "report.md").write_text(render_markdown(blocks), encoding="utf-8")
     rows = long_rows(tables)
@@ -61,65 +60,32 @@ def _schema(pa):
 
 def render_markdown(blocks: list[tuple]) -> str:
     """GitHub-flavoured Markdown: pipe tables, plots by relative path, evidence as lists."""
-    lines: list[str] = []
-    for kind, *rest in blocks:
-        if kind in ("h1", "h2"):
-            lines += ["#" * int(kind[1]) + " " + rest[0], ""]
-        elif kind == "p":
-            lines += [rest[0], ""]
-        elif kind == "list":
-            lines += [*(f"- {item}" for item in rest[0]), ""]
-        elif kind == "img":
-            lines += [f"![{rest[1]}]({rest[0]})", ""]
-        elif kind in ("table", "details"):
-            headers, rows = rest[-2:]
-            lines += ["| " + " | ".join(map(_cell, headers)) + " |", "|" + "---|" * len(headers)]
-            lines += [*("| " + " | ".join(map(_cell, row)) + " |" for row in rows), ""]
-        else:
-            for o in rest[0]:
-                items = [*o["critical"], *o["supportive"]]
-                if items:
-                    lines += [f"**{o['outlet']}**", ""]
-                    lines += [f"- {fmt(e['score'])}{_voice(e)}: {_cell(e['text'])} ({_source(e)})" for e in items]
-                    lines.append("")
-    return "\n".join(lines)
+    return markdown(blocks, _markdown_block)
 
 
 def render_html(blocks: list[tuple], images: dict[str, str]) -> str:
     """One self-contained page: inline CSS, `images` maps a PNG name to its data URI."""
-    body: list[str] = []
-    for kind, *rest in blocks:
-        if kind in ("h1", "h2", "p"):
-            body.append(f"<{kind}>{_text(rest[0])}</{kind}>")
-        elif kind == "list":
-            body.append("<ul>" + "".join(f"<li>{_text(item)}</li>" for item in rest[0]) + "</ul>")
-        elif kind == "img":
-            name = rest[0].removesuffix(".png")
-            body.append(f'<img id="{name}" src="{images[rest[0]]}" alt="{html.escape(rest[1])}">')
-        elif kind == "table":
-            body.append(_table(*rest))
-        elif kind == "details":
-            body.append(f"<details><summary>{_text(rest[0])}</summary>{_table(*rest[1:])}</details>")
-        else:
-            body += [_outlet_evidence(o) for o in rest[0] if o["critical"] or o["supportive"]]
-    return (
-        '<!DOCTYPE html>\n<html lang="en">\n<head><meta charset="utf-8"><title>Coverage report</title>'
-        f"<style>{STYLE}</style></head>\n<body>\n" + "\n".join(body) + "\n</body>\n</html>\n"
-    )
+    return html_page("Coverage report", STYLE, blocks, images.__getitem__, _html_block)
 
 
-def _table(headers: list, rows: list[list]) -> str:
-    head = "".join(f"<th>{_text(h)}</th>" for h in headers)
-    cells = "".join("<tr>" + "".join(f"<td>{_text(c)}</td>" for c in row) + "</tr>" for row in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{cells}</tbody></table>"
+def _markdown_block(kind: str, rest: list) -> list[str]:
+    """The report's own blocks: `details` (a table shown folded on the page) and `evidence`."""
+    if kind == "details":
+        return [*markdown_table(*rest[1:]), ""]
+    lines: list[str] = []
+    for o in rest[0]:
+        items = [*o["critical"], *o["supportive"]]
+        if items:
+            lines += [f"**{o['outlet']}**", ""]
+            lines += [f"- {fmt(e['score'])}{_voice(e)}: {markdown_cell(e['text'])} ({_source(e)})" for e in items]
+            lines.append("")
+    return lines
 
 
-def _text(value: object) -> str:
-    return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(str(value)))
-
-
-def _cell(value: object) -> str:
-    return str(value).replace("|", "\\|").replace("\n", " ")
+def _html_block(kind: str, rest: list) -> str:
+    if kind == "details":
+        return f"<details><summary>{html_text(rest[0])}</summary>{html_table(*rest[1:])}</details>"
+    return "\n".join(_outlet_evidence(o) for o in rest[0] if o["critical"] or o["supportive"])
 
 
 def _voice(e: dict) -> str:
