@@ -22,9 +22,9 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from nlp.config import RuntimeConfig, SummarizerConfig
 from nlp.document import prepare
 from nlp.runtime import resolve_runtime
+from nlp.schema import RuntimeConfig, SummarizerConfig
 from nlp.sentences import split_sentences
 from nlp.tasks.extractive import lead_words
 from nlp.tasks.summarize import build_summarizer

@@ -21,9 +21,9 @@ from pathlib import Path
 
 import numpy as np
 
-from nlp.config import RuntimeConfig, SummarizerConfig
 from nlp.document import Document, prepare
 from nlp.runtime import resolve_runtime
+from nlp.schema import RuntimeConfig, SummarizerConfig
 from nlp.tasks.extractive import lead_words, oracle_summary
 from nlp.tasks.summarize import build_summarizer
 

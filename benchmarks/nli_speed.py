@@ -89,10 +89,10 @@ def main() -> None:
     import torch
     import transformers
 
-    from nlp.config import RuntimeConfig, StanceConfig, TopicConfig
     from nlp.document import prepare
     from nlp.models.scorer import SequenceScorer, entailment
     from nlp.runtime import resolve_runtime
+    from nlp.schema import RuntimeConfig, StanceConfig, TopicConfig
     from nlp.tasks.stance import build_stance_scorer
     from nlp.tasks.topic import build_topic_classifier
 

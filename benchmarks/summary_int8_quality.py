@@ -119,9 +119,9 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING)
     import transformers
 
-    from nlp.config import RuntimeConfig, SummarizerConfig
     from nlp.metrics import rouge_scores
     from nlp.runtime import resolve_runtime
+    from nlp.schema import RuntimeConfig, SummarizerConfig
     from nlp.tasks.summarize import build_summarizer
 
     transformers.logging.set_verbosity_error()

@@ -67,8 +67,8 @@ def main() -> None:
     import torch
     import transformers
 
-    from nlp.config import RuntimeConfig, SummarizerConfig
     from nlp.runtime import resolve_runtime
+    from nlp.schema import RuntimeConfig, SummarizerConfig
     from nlp.tasks.summarize import build_summarizer
 
     transformers.logging.set_verbosity_error()

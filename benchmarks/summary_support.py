@@ -21,9 +21,9 @@ from pathlib import Path
 
 import numpy as np
 
-from nlp.config import RuntimeConfig, SupportConfig
 from nlp.document import prepare
 from nlp.runtime import resolve_runtime
+from nlp.schema import RuntimeConfig, SupportConfig
 from nlp.tasks.support import SupportChecker
 
 THRESHOLDS = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7)

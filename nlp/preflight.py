@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from nlp.config import Config
 from nlp.errors import ModelError
+from nlp.schema import Config
 
 
 def check_inference(config: Config) -> str:

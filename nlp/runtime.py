@@ -9,8 +9,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from nlp.config import RuntimeConfig
 from nlp.errors import ConfigError
+from nlp.schema import RuntimeConfig
 
 log = logging.getLogger(__name__)
 

@@ -85,8 +85,8 @@ def tiny_t5(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def runtime_cpu():
-    from nlp.config import RuntimeConfig
     from nlp.runtime import resolve_runtime
+    from nlp.schema import RuntimeConfig
 
     return resolve_runtime(RuntimeConfig(device="cpu", dtype="float32"))
 

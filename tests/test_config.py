@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from nlp.config import Config, load_config, shipped_configs
+from nlp.config import load_config, shipped_configs
 from nlp.errors import ConfigError
+from nlp.schema import Config
 
 
 def write(tmp_path, text: str):

@@ -14,32 +14,32 @@ torch = pytest.importorskip("torch")
 
 @pytest.fixture(scope="module")
 def cuda_runtime():
-    from nlp.config import RuntimeConfig
     from nlp.runtime import resolve_runtime
+    from nlp.schema import RuntimeConfig
 
     assert torch.cuda.is_available(), "these checks need a CUDA device"
     return resolve_runtime(RuntimeConfig(device="cuda", dtype="auto"))
 
 
 def test_auto_picks_cuda_and_bfloat16():
-    from nlp.config import RuntimeConfig
     from nlp.runtime import resolve_runtime
+    from nlp.schema import RuntimeConfig
 
     runtime = resolve_runtime(RuntimeConfig())
     assert runtime.device.type == "cuda" and runtime.dtype == torch.bfloat16
 
 
 def test_device_index_beyond_the_gpus_is_an_error():
-    from nlp.config import RuntimeConfig
     from nlp.errors import ConfigError
     from nlp.runtime import resolve_runtime
+    from nlp.schema import RuntimeConfig
 
     with pytest.raises(ConfigError, match="CUDA device"):
         resolve_runtime(RuntimeConfig(device=f"cuda:{torch.cuda.device_count()}"))
 
 
 def test_summarizer_runs_on_the_gpu_in_bfloat16(tiny_bart, cuda_runtime):
-    from nlp.config import SummarizerConfig
+    from nlp.schema import SummarizerConfig
     from nlp.tasks.summarize import build_summarizer
 
     # the transformers backend (CTranslate2 on CUDA: tests/models/test_ctranslate.py)
@@ -51,7 +51,7 @@ def test_summarizer_runs_on_the_gpu_in_bfloat16(tiny_bart, cuda_runtime):
 
 
 def test_nli_topic_and_stance_on_the_gpu(tiny_nli, cuda_runtime):
-    from nlp.config import StanceConfig, TopicConfig
+    from nlp.schema import StanceConfig, TopicConfig
     from nlp.tasks.stance import build_stance_scorer
     from nlp.tasks.topic import build_topic_classifier
 

@@ -27,7 +27,13 @@ def modules() -> list[str]:
 
 def layer(module: str) -> tuple[int, str]:
     parts = module.split(".")
-    if module in ("nlp", "nlp.cli", "nlp.__main__", "nlp.preflight"):  # preflight: what `nlp check` runs
+    if module in (
+        "nlp",
+        "nlp.cli",
+        "nlp.commands",
+        "nlp.__main__",
+        "nlp.preflight",
+    ):  # preflight: what `nlp check` runs
         return ENTRY, ""
     if parts[1] == "models":
         return MODELS, "models"

@@ -3,9 +3,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-from nlp.config import RuntimeConfig
 from nlp.errors import ConfigError
 from nlp.runtime import resolve_runtime
+from nlp.schema import RuntimeConfig
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from nlp.config import StanceConfig
+from nlp.schema import StanceConfig
 from nlp.targets import TargetMatcher
 
 MATCHER = TargetMatcher(StanceConfig().names)

@@ -12,10 +12,10 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from nlp.config import Config
 from nlp.errors import InputError, Problems
 from nlp.jsonl import InputLine, open_input, read_lines
 from nlp.labels import GOLD_STANCE_HELP, STANCE_CLASSES, parse_gold_stance, stance_label
+from nlp.schema import Config
 
 log = logging.getLogger(__name__)
 

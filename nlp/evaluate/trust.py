@@ -12,8 +12,8 @@ Each answer is the model's best label whatever the threshold, so the curve also 
 
 from __future__ import annotations
 
-from nlp.config import Config
 from nlp.labels import stance_label
+from nlp.schema import Config
 
 THRESHOLDS = tuple(round(0.05 * i, 2) for i in range(20))  # 0.00 .. 0.95
 TRUST_DEFINITIONS = [

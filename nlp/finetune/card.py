@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from nlp.config import EMBEDDED
 from nlp.finetune.config import FinetuneConfig
+from nlp.schema import EMBEDDED
 
 _USE = {
     "topic": ("topic.model", "topic classification of Korean-peninsula news (`nlp summarize --json`, `nlp infer`)"),

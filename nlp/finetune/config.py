@@ -15,19 +15,10 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from nlp.config import (
-    ModelConfig,
-    RuntimeConfig,
-    Section,
-    apply_overrides,
-    check_remote_code,
-    override_for,
-    read_yaml,
-    resolve_config_path,
-    validate,
-)
+from nlp.config import apply_overrides, check_remote_code, override_for, read_yaml, resolve_config_path, validate
 from nlp.errors import ConfigError, shorten
 from nlp.labels import STANCE_CLASSES, TOPIC_LABELS, stance_value
+from nlp.schema import ModelConfig, RuntimeConfig, Section
 
 Task = Literal["topic", "stance", "summarization", "heads"]
 DEFAULT_LABELS = {"topic": list(TOPIC_LABELS), "stance": list(STANCE_CLASSES)}

@@ -148,9 +148,9 @@ def train(
     settings: HeadsConfig, train_files: list[str], validation_files: list[str], seed: int
 ) -> tuple[dict[str, torch.Tensor], dict[str, Any], LexicalFeatures | None]:
     """Embed, (optionally) tune the adapter, fit and calibrate the heads, score: (tensors, heads.json)."""
-    from nlp.config import EMBEDDED, ModelConfig
     from nlp.models.load import load_encoder
     from nlp.runtime import Runtime
+    from nlp.schema import EMBEDDED, ModelConfig
 
     runtime = Runtime(torch.device("cpu"), torch.float32, seed)
     tokenizer, model = load_encoder(ModelConfig(model=EMBEDDED), runtime, "heads.encoder")

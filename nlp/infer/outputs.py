@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from nlp import __version__
-from nlp.config import Config
 from nlp.errors import OutputError
 from nlp.files import check_writable, refuse_input
 from nlp.jsonl import line_digests, open_input
+from nlp.schema import Config
 
 log = logging.getLogger(__name__)
 

@@ -15,9 +15,9 @@ import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from nlp.config import Config
 from nlp.infer.window import process_window
 from nlp.jsonl import InputLine, dumps
+from nlp.schema import Config
 
 log = logging.getLogger(__name__)
 

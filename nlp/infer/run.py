@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from nlp.config import Config
 from nlp.errors import RunFailed
 from nlp.files import OutputLock
 from nlp.infer.outputs import (
@@ -34,6 +33,7 @@ from nlp.infer.outputs import (
 from nlp.infer.window import build_analyze, check_carry, process_window, windows
 from nlp.jsonl import InputLine, dumps, open_input, read_lines
 from nlp.models.provenance import run_facts
+from nlp.schema import Config
 
 log = logging.getLogger(__name__)
 

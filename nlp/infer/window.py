@@ -9,9 +9,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 
-from nlp.config import Config
 from nlp.errors import InputError
 from nlp.jsonl import InputLine
+from nlp.schema import Config
 
 log = logging.getLogger(__name__)
 

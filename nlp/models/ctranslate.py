@@ -26,12 +26,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from nlp.config import ModelConfig
 from nlp.errors import ConfigError, ModelError
 from nlp.models.generate import capped
 from nlp.models.load import explain, locate
 from nlp.quiet import quiet_loading
 from nlp.runtime import Runtime
+from nlp.schema import ModelConfig
 
 log = logging.getLogger(__name__)
 

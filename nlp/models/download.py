@@ -15,9 +15,9 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from nlp.config import EMBEDDED, ModelConfig
 from nlp.errors import ModelError, shorten
 from nlp.models.load import PROBE_SECONDS, cached_snapshot, embedded_path, hub_unreachable
+from nlp.schema import EMBEDDED, ModelConfig
 
 log = logging.getLogger(__name__)
 

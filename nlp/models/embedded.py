@@ -15,7 +15,6 @@ from pathlib import Path
 
 import numpy as np
 
-from nlp.config import ModelConfig
 from nlp.document import Document
 from nlp.errors import ModelError
 from nlp.labels import sigmoid, softmax
@@ -23,6 +22,7 @@ from nlp.models.encoder import Encoder
 from nlp.models.lexical import LexicalFeatures
 from nlp.models.load import load_encoder
 from nlp.runtime import Runtime
+from nlp.schema import ModelConfig
 
 HEADS_DIR = Path(__file__).resolve().parent.parent / "heads"
 _LOADED: dict[tuple, EmbeddedHeads | Encoder] = {}

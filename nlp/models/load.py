@@ -14,10 +14,10 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from nlp.config import EMBEDDED, ModelConfig
 from nlp.errors import ModelError, shorten
 from nlp.quiet import quiet_loading
 from nlp.runtime import Runtime
+from nlp.schema import EMBEDDED, ModelConfig
 
 log = logging.getLogger(__name__)
 

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from nlp import __version__
-from nlp.config import EMBEDDED, ModelConfig
+from nlp.schema import EMBEDDED, ModelConfig
 
 if TYPE_CHECKING:
     from nlp.runtime import Runtime

@@ -14,8 +14,8 @@ from collections import Counter
 from datetime import date, timedelta
 from typing import Any
 
-from nlp.config import ReportConfig
 from nlp.report.streams import Moments, Reservoir, Strongest
+from nlp.schema import ReportConfig
 
 NO_OUTLET = "(no outlet)"
 OTHER_OUTLETS = "(other outlets)"

@@ -15,13 +15,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from nlp.config import Config
 from nlp.errors import InputError, OutputError
 from nlp.jsonl import open_input
 from nlp.report.aggregate import Aggregates
 from nlp.report.page import write_page
 from nlp.report.plots import write_plots
 from nlp.report.tables import build_tables
+from nlp.schema import Config
 
 log = logging.getLogger(__name__)
 _CHUNK = 1 << 20

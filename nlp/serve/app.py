@@ -17,8 +17,8 @@ import logging
 import socket
 from typing import Any
 
-from nlp.config import Config
 from nlp.errors import ConfigError
+from nlp.schema import Config
 from nlp.serve.render import CSS
 
 log = logging.getLogger(__name__)

@@ -9,8 +9,8 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from nlp.config import Config
 from nlp.models.provenance import run_facts
+from nlp.schema import Config
 from nlp.serve.text import checked_text
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import copy
 
-from nlp.config import Config, load_config
+from nlp.config import load_config
 from nlp.document import TextFormat, prepare
 from nlp.runtime import Runtime, resolve_runtime
+from nlp.schema import Config
 
 
 class Analyzer:

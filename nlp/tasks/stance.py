@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from nlp.config import StanceConfig
 from nlp.document import Document, as_documents
 from nlp.errors import ConfigError, ModelError
 from nlp.labels import side_confidence, softmax, stance_label, stance_value
@@ -19,6 +18,7 @@ from nlp.models.encoder import document_vectors
 from nlp.models.load import load_classifier
 from nlp.models.scorer import SequenceScorer, entailment
 from nlp.runtime import Runtime
+from nlp.schema import StanceConfig
 from nlp.sentences import Sentence
 from nlp.targets import TargetMatcher
 from nlp.voice import OWN, dprk_register, sentence_voices

@@ -15,7 +15,6 @@ import logging
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, Protocol
 
-from nlp.config import EMBEDDED, SummarizerConfig
 from nlp.document import Document, as_documents
 from nlp.errors import ConfigError, InputError
 from nlp.models import ctranslate
@@ -23,6 +22,7 @@ from nlp.models.batches import token_batches
 from nlp.models.generate import TransformersEngine, generation_settings
 from nlp.models.load import input_limit, load_seq2seq
 from nlp.runtime import Runtime
+from nlp.schema import EMBEDDED, SummarizerConfig
 from nlp.sentences import pack_sentences
 
 if TYPE_CHECKING:

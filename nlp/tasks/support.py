@@ -17,7 +17,6 @@ from functools import cached_property
 
 import numpy as np
 
-from nlp.config import DEFAULT_ALIASES, EMBEDDED, SupportConfig
 from nlp.document import Document
 from nlp.labels import softmax
 from nlp.models.embedded import shared_encoder
@@ -25,6 +24,7 @@ from nlp.models.load import load_classifier
 from nlp.models.provenance import encoder_entry, resolved
 from nlp.models.scorer import SequenceScorer, label_index
 from nlp.runtime import Runtime
+from nlp.schema import DEFAULT_ALIASES, EMBEDDED, SupportConfig
 from nlp.sentences import Sentence, split_sentences
 
 NUMBER_WORDS = {

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from nlp.config import TopicConfig
 from nlp.document import Document, as_documents
 from nlp.errors import ConfigError
 from nlp.labels import sigmoid, softmax
@@ -18,6 +17,7 @@ from nlp.models.encoder import document_vectors
 from nlp.models.load import load_classifier
 from nlp.models.scorer import SequenceScorer, entailment, label_index
 from nlp.runtime import Runtime
+from nlp.schema import TopicConfig
 
 
 def build_topic_classifier(config: TopicConfig, runtime: Runtime) -> EmbeddedTopic | NliTopic | ClassifierTopic:

@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from nlp.config import TopicConfig, load_config
+from nlp.config import load_config
 from nlp.evaluate.plots import number, write_trust_plots
 from nlp.evaluate.run import Labeled, run_evaluate
 from nlp.evaluate.trust import (
@@ -21,6 +21,7 @@ from nlp.evaluate.trust import (
     trust_blocks,
 )
 from nlp.metrics import calibration
+from nlp.schema import TopicConfig
 
 PNG = b"\x89PNG\r\n\x1a\n"
 

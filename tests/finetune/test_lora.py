@@ -7,10 +7,10 @@ import torch
 
 
 def test_unit_embeddings_equal_the_inference_document_vector_even_for_long_sentences(runtime_cpu):
-    from nlp.config import ModelConfig
     from nlp.finetune.lora import unit_embeddings
     from nlp.models.encoder import Encoder, document_vectors
     from nlp.models.load import load_encoder
+    from nlp.schema import ModelConfig
 
     tokenizer, model = load_encoder(ModelConfig(model="embedded"), runtime_cpu, "test")
     units = [("North Korea fired a missile.", "Seoul protested."), ("word " * 400 + "end.", "A short one.")]

@@ -11,10 +11,10 @@ import time
 import pytest
 
 from helpers import CORPUS, NLP, REPO, long_text
-from nlp.config import ModelConfig, RuntimeConfig, SummarizerConfig
 from nlp.errors import ConfigError
 from nlp.models import ctranslate
 from nlp.runtime import resolve_runtime
+from nlp.schema import ModelConfig, RuntimeConfig, SummarizerConfig
 from nlp.tasks.summarize import build_summarizer
 
 pytest.importorskip("ctranslate2")
@@ -77,7 +77,7 @@ def test_a_killed_conversion_is_never_used_and_is_converted_again(tiny_bart, tmp
         f"""
         import time
         from pathlib import Path
-        from nlp.config import ModelConfig
+        from nlp.schema import ModelConfig
         from nlp.models import ctranslate
 
         class Hanging:

@@ -7,8 +7,8 @@ import json
 import pytest
 
 from helpers import REPO
-from nlp.config import StanceConfig, TopicConfig
 from nlp.models.embedded import HEADS_DIR, EmbeddedHeads, merge_lora
+from nlp.schema import StanceConfig, TopicConfig
 from nlp.tasks.stance import build_stance_scorer
 from nlp.tasks.topic import build_topic_classifier
 

@@ -7,9 +7,9 @@ import subprocess
 import pytest
 
 from helpers import NLP
-from nlp.config import ModelConfig
 from nlp.errors import ModelError
 from nlp.models.load import embedded_path, load_encoder, load_seq2seq
+from nlp.schema import ModelConfig
 
 
 def test_local_directory_loads_in_eval_mode(tiny_bart, runtime_cpu):

@@ -10,9 +10,10 @@ import shutil
 import subprocess
 
 from helpers import NLP, REPO
-from nlp.config import ModelConfig, load_config
+from nlp.config import load_config
 from nlp.models.load import embedded_path
 from nlp.models.provenance import hub_commit, model_provenance, resolved, run_facts, weights_hash
+from nlp.schema import ModelConfig
 
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
 

@@ -11,10 +11,10 @@ import shutil
 import pytest
 
 from nlp.cli import main
-from nlp.config import ModelConfig
 from nlp.errors import ModelError
 from nlp.models.embedded import EmbeddedHeads
 from nlp.models.load import load_classifier
+from nlp.schema import ModelConfig
 
 LABELS = "topic.labels={security: about security, diplomacy: about diplomacy}"
 

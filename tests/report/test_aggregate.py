@@ -6,7 +6,6 @@ from datetime import date
 
 import pytest
 
-from nlp.config import ReportConfig
 from nlp.report.aggregate import (
     NO_OUTLET,
     OTHER_OUTLETS,
@@ -16,6 +15,7 @@ from nlp.report.aggregate import (
     period_label,
     period_start,
 )
+from nlp.schema import ReportConfig
 
 
 @pytest.mark.parametrize(

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from nlp.config import ReportConfig
 from nlp.report.aggregate import Aggregates
 from nlp.report.page import render_html, render_markdown
 from nlp.report.sections import glance, report_blocks
 from nlp.report.tables import build_tables
+from nlp.schema import ReportConfig
 
 
 def tables_of(records: list[dict]) -> dict:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from nlp.config import ReportConfig
 from nlp.report.aggregate import Aggregates
 from nlp.report.plots import PLOTS, write_plots
 from nlp.report.tables import build_tables
+from nlp.schema import ReportConfig
 
 
 def tables_of(records: list[dict]) -> dict:

@@ -7,9 +7,9 @@ import statistics
 
 import numpy as np
 
-from nlp.config import ReportConfig
 from nlp.report.aggregate import Aggregates
 from nlp.report.tables import LONG_COLUMNS, bootstrap_interval, build_tables, long_rows
+from nlp.schema import ReportConfig
 
 
 def test_bootstrap_interval_brackets_the_mean_and_is_none_under_two():

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nlp.config import SummarizerConfig
 from nlp.document import prepare
+from nlp.schema import SummarizerConfig
 from nlp.sentences import split_sentences
 from nlp.tasks.extractive import (
     Selection,

@@ -3,8 +3,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nlp.config import StanceConfig
 from nlp.errors import ConfigError, ModelError
+from nlp.schema import StanceConfig
 from nlp.sentences import split_sentences
 from nlp.tasks.stance import NliStance, build_stance_scorer, pick_evidence
 

@@ -6,10 +6,10 @@ import pytest
 import torch
 
 from helpers import CORPUS, long_text
-from nlp.config import SummarizerConfig
 from nlp.errors import ConfigError, InputError
 from nlp.models import ctranslate
 from nlp.models.batches import token_batches
+from nlp.schema import SummarizerConfig
 from nlp.sentences import count_tokens, split_sentences
 from nlp.tasks.summarize import AbstractiveSummarizer, build_summarizer
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 
 from helpers import CORPUS
-from nlp.config import SupportConfig, load_config
+from nlp.config import load_config
 from nlp.document import prepare
+from nlp.schema import SupportConfig
 from nlp.tasks.analyze import Analyzer
 from nlp.tasks.support import SupportChecker, Vocabulary, unsupported_tokens
 

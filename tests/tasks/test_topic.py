@@ -5,8 +5,8 @@ import math
 import pytest
 
 from helpers import CORPUS, long_text
-from nlp.config import TopicConfig
 from nlp.errors import ConfigError, ModelError
+from nlp.schema import TopicConfig
 from nlp.tasks.topic import ClassifierTopic, NliTopic, build_topic_classifier
 
 LABELS = {
