@@ -196,44 +196,13 @@ def long_rows(tables: dict) -> list[dict]:
                 ci_low=s["ci_low"],
                 ci_high=s["ci_high"],
             )
-    for o in tables["outlets"]:
-        row(
-            "outlet_stance",
-            outlet=o["outlet"],
-            count=o["scored"],
-            total=o["records"],
-            value=o["mean"],
-            ci_low=o["ci_low"],
-            ci_high=o["ci_high"],
-        )
-        for label, count in o["labels"].items():
-            row(
-                "outlet_label",
-                outlet=o["outlet"],
-                label=label,
-                count=count,
-                total=o["records"],
-                value=_share(count, o["records"]),
-            )
-    for t in tables["topics"]:
-        row(
-            "topic_stance",
-            topic=t["topic"],
-            count=t["scored"],
-            total=t["records"],
-            value=t["mean"],
-            ci_low=t["ci_low"],
-            ci_high=t["ci_high"],
-        )
-        for label, count in t["labels"].items():
-            row(
-                "topic_label",
-                topic=t["topic"],
-                label=label,
-                count=count,
-                total=t["records"],
-                value=_share(count, t["records"]),
-            )
+    for group in ("outlet", "topic"):
+        for g in tables[group + "s"]:
+            where, total = {group: g[group]}, g["records"]
+            stance = dict(count=g["scored"], total=total, value=g["mean"], ci_low=g["ci_low"], ci_high=g["ci_high"])
+            row(f"{group}_stance", **where, **stance)
+            for label, count in g["labels"].items():
+                row(f"{group}_label", **where, label=label, count=count, total=total, value=_share(count, total))
     for kind, problem in tables["quality"].items():
         row("data_quality", label=kind, count=problem["count"], total=tables["lines"])
     return rows
