@@ -56,29 +56,32 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action=PrintVersions)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    summarize = commands.add_parser(
+    def command(name: str, run, **settings) -> argparse.ArgumentParser:
+        """A subcommand with the common options, the exit codes in its help, and `run` to call."""
+        sub = commands.add_parser(
+            name, parents=[common], epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter, **settings
+        )
+        sub.set_defaults(run=run)
+        return sub
+
+    summarize = command(
         "summarize",
-        parents=[common],
+        cmd_summarize,
         help="summarize one text, a file, or stdin",
         description="Summarize --text TEXT, --file PATH, or stdin (give - as an argument, or just pipe the text "
         "in); --json prints the full record (summary, topic, stance).",
         usage="nlp summarize [--config FILE] [--text TEXT | --file PATH | -] [--title TEXT] [--json] [key=value ...]",
-        epilog=EXIT_CODES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     source = summarize.add_mutually_exclusive_group()
     source.add_argument("--text", help="the text to summarize")
     source.add_argument("--file", metavar="PATH", help="a UTF-8 text file, or a web page (.html), to summarize")
     summarize.add_argument("--title", metavar="TEXT", help="the article's headline (default: found on its first line)")
     summarize.add_argument("--json", action="store_true", help="print the full output record as JSON")
-    summarize.set_defaults(run=cmd_summarize)
 
-    infer = commands.add_parser(
+    infer = command(
         "infer",
-        parents=[common],
+        cmd_infer,
         help="batch inference over a JSONL file",
-        epilog=EXIT_CODES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     infer.add_argument("--input", required=True, metavar="PATH", help="JSONL input (.gz works), or - for stdin")
     infer.add_argument("--output", required=True, metavar="PATH", help="JSONL output, or - for stdout")
@@ -86,79 +89,60 @@ def build_parser() -> argparse.ArgumentParser:
     again.add_argument("--resume", action="store_true", help="complete an interrupted run into the same output")
     again.add_argument("--overwrite", action="store_true", help="replace an existing output")
     infer.add_argument("--strict", action="store_true", help="any error record fails the run (exit 5)")
-    infer.set_defaults(run=cmd_infer)
 
-    finetune = commands.add_parser(
+    finetune = command(
         "finetune",
-        parents=[common],
+        cmd_finetune,
         help="train a topic, stance or summarization model",
-        epilog=EXIT_CODES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    finetune.set_defaults(run=cmd_finetune)
     again = finetune.add_mutually_exclusive_group()
     again.add_argument("--resume", action="store_true", help="continue from the last complete checkpoint in output_dir")
     again.add_argument("--overwrite", action="store_true", help="replace an existing output_dir")
 
-    evaluate = commands.add_parser(
+    evaluate = command(
         "evaluate",
-        parents=[common],
+        cmd_evaluate,
         help="metrics and a report on labeled JSONL",
-        epilog=EXIT_CODES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     evaluate.add_argument("--input", required=True, metavar="PATH", help="labeled JSONL (.gz works)")
     evaluate.add_argument(
         "--output", metavar="DIR", help="report folder (default: <input name>.evaluation/ beside the input)"
     )
-    evaluate.set_defaults(run=cmd_evaluate)
 
-    check = commands.add_parser(
+    check = command(
         "check",
-        parents=[common],
+        cmd_check,
         help="validate a config (inference or finetune) as a run would, and print it resolved",
-        epilog=EXIT_CODES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     check.add_argument(
         "--models", action="store_true", help="also find every model it names (local, cache, hub) without loading it"
     )
-    check.set_defaults(run=cmd_check)
 
-    download = commands.add_parser(
+    download = command(
         "download",
-        parents=[common],
+        cmd_download,
         help="fetch every hub model a config names, for offline use",
-        epilog=EXIT_CODES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     download.add_argument(
         "--to", metavar="DIR", help="a folder in the Hugging Face cache's layout (default: the cache, HF_HUB_CACHE)"
     )
-    download.set_defaults(run=cmd_download)
 
-    report = commands.add_parser(
+    report = command(
         "report",
-        parents=[common],
+        cmd_report,
         help="corpus report over infer results: topic share over time, stance by outlet and topic",
-        epilog=EXIT_CODES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     report.add_argument("--input", required=True, metavar="PATH", help="results JSONL of nlp infer (.gz works), or -")
     report.add_argument(
         "--output", metavar="DIR", help="report folder (default: <input name>.report/ beside the input)"
     )
-    report.set_defaults(run=cmd_report)
 
-    serve = commands.add_parser(
+    serve = command(
         "serve",
-        parents=[common],
+        cmd_serve,
         help="a local page (and JSON API) to analyse one article",
-        epilog=EXIT_CODES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     serve.add_argument("--port", type=int, metavar="N", help="port (default: serve.port, 7860)")
-    serve.set_defaults(run=cmd_serve)
     return parser
 
 
