@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import bert_tokenizer, save_bert_classifier, train_tokenizer
+from helpers import bert_tokenizer, save_bert_classifier, tiny_bart_model, train_tokenizer
 
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
@@ -26,29 +26,9 @@ atexit.register(shutil.rmtree, os.environ["PENINSULA_NLP_CACHE"], ignore_errors=
 @pytest.fixture(scope="session")
 def tiny_bart(tmp_path_factory) -> Path:
     """One-layer BART with a 64-token position limit."""
-    import torch
-    from transformers import BartConfig, BartForConditionalGeneration
-
-    torch.manual_seed(0)
     path = tmp_path_factory.mktemp("tiny-bart")
     tokenizer = train_tokenizer(bos=True)
-    config = BartConfig(
-        vocab_size=len(tokenizer),
-        d_model=16,
-        encoder_layers=1,
-        decoder_layers=1,
-        encoder_attention_heads=2,
-        decoder_attention_heads=2,
-        encoder_ffn_dim=32,
-        decoder_ffn_dim=32,
-        max_position_embeddings=64,
-        pad_token_id=0,
-        eos_token_id=1,
-        bos_token_id=3,
-        decoder_start_token_id=1,
-        forced_eos_token_id=1,
-    )
-    model = BartForConditionalGeneration(config)
+    model = tiny_bart_model(tokenizer)
     model.generation_config.max_new_tokens = 12
     model.save_pretrained(path)
     tokenizer.save_pretrained(path)

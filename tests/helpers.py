@@ -25,8 +25,9 @@ CORPUS = [
 HYPOTHESIS_WORDS = ["this text is about military security diplomacy sanctions supportive critical of north korea"]
 
 
-def train_tokenizer(bos: bool):
-    """A word-level tokenizer trained on the fly; `bos` adds <s> in front (BART) or not (T5)."""
+def train_tokenizer(bos: bool, extra: tuple[str, ...] = ()):
+    """A word-level tokenizer trained on the fly; `bos` adds <s> in front (BART) or not (T5); `extra`
+    texts add words to the vocabulary."""
     from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors, trainers
     from transformers import PreTrainedTokenizerFast
 
@@ -34,7 +35,8 @@ def train_tokenizer(bos: bool):
     tok = Tokenizer(models.WordLevel(unk_token="<unk>"))
     tok.normalizer = normalizers.Lowercase()
     tok.pre_tokenizer = pre_tokenizers.Whitespace()
-    tok.train_from_iterator((CORPUS + HYPOTHESIS_WORDS) * 4, trainers.WordLevelTrainer(special_tokens=specials))
+    texts = (CORPUS + HYPOTHESIS_WORDS + list(extra)) * 4
+    tok.train_from_iterator(texts, trainers.WordLevelTrainer(special_tokens=specials))
     template = "<s> $A </s>" if bos else "$A </s>"
     tok.post_processor = processors.TemplateProcessing(single=template, special_tokens=[("<s>", 3), ("</s>", 1)])
     return PreTrainedTokenizerFast(
@@ -45,6 +47,31 @@ def train_tokenizer(bos: bool):
         unk_token="<unk>",
         model_max_length=64,
     )
+
+
+def tiny_bart_model(tokenizer):
+    """A one-layer BART (random weights, seed 0) over `train_tokenizer(bos=True)`'s vocabulary, 64 positions."""
+    import torch
+    from transformers import BartConfig, BartForConditionalGeneration
+
+    torch.manual_seed(0)
+    config = BartConfig(
+        vocab_size=len(tokenizer),
+        d_model=16,
+        encoder_layers=1,
+        decoder_layers=1,
+        encoder_attention_heads=2,
+        decoder_attention_heads=2,
+        encoder_ffn_dim=32,
+        decoder_ffn_dim=32,
+        max_position_embeddings=64,
+        pad_token_id=0,
+        eos_token_id=1,
+        bos_token_id=3,
+        decoder_start_token_id=1,
+        forced_eos_token_id=1,
+    )
+    return BartForConditionalGeneration(config)
 
 
 def long_text(sentences: int) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from helpers import CORPUS
+from helpers import CORPUS, tiny_bart_model, train_tokenizer
 from nlp.config import load_config
 from nlp.document import prepare
 from nlp.schema import SupportConfig
@@ -85,37 +85,9 @@ def test_an_nli_model_scores_by_entailment(runtime_cpu, tiny_nli):
 def planting_bart(tmp_path_factory):
     """A one-layer BART whose every generated token is PLANTED (its final logits biased to it)."""
     import torch
-    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors, trainers
-    from transformers import BartConfig, BartForConditionalGeneration, PreTrainedTokenizerFast
 
-    tok = Tokenizer(models.WordLevel(unk_token="<unk>"))
-    tok.normalizer = normalizers.Lowercase()
-    tok.pre_tokenizer = pre_tokenizers.Whitespace()
-    specials = ["<pad>", "</s>", "<unk>", "<s>"]
-    tok.train_from_iterator([*CORPUS, f"in {PLANTED} cases ."], trainers.WordLevelTrainer(special_tokens=specials))
-    tok.post_processor = processors.TemplateProcessing(single="<s> $A </s>", special_tokens=[("<s>", 3), ("</s>", 1)])
-    tokenizer = PreTrainedTokenizerFast(
-        tokenizer_object=tok, bos_token="<s>", eos_token="</s>", pad_token="<pad>", unk_token="<unk>"
-    )
-    tokenizer.model_max_length = 64
-    torch.manual_seed(0)
-    config = BartConfig(
-        vocab_size=len(tokenizer),
-        d_model=16,
-        encoder_layers=1,
-        decoder_layers=1,
-        encoder_attention_heads=2,
-        decoder_attention_heads=2,
-        encoder_ffn_dim=32,
-        decoder_ffn_dim=32,
-        max_position_embeddings=64,
-        pad_token_id=0,
-        eos_token_id=1,
-        bos_token_id=3,
-        decoder_start_token_id=1,
-        forced_eos_token_id=1,
-    )
-    model = BartForConditionalGeneration(config)
+    tokenizer = train_tokenizer(bos=True, extra=(f"in {PLANTED} cases .",))
+    model = tiny_bart_model(tokenizer)
     with torch.no_grad():
         model.final_logits_bias[0, tokenizer.convert_tokens_to_ids(PLANTED)] = 100.0
     model.generation_config.max_new_tokens = 6
