@@ -143,3 +143,65 @@ def test_shipped_heads_get_the_probes_right(topic, stance):
     assert n_stance >= 60 and n_topic >= 45
     assert 1 - len(stance_wrong) / n_stance >= PROBE_TOLERANCE, stance_wrong
     assert 1 - len(topic_wrong) / n_topic >= PROBE_TOLERANCE, topic_wrong
+
+
+def test_the_heads_read_the_countrys_other_names_as_north_korea():
+    from nlp.document import prepare
+    from nlp.models.embedded import head_inputs
+
+    text = "We condemn the DPRK's forced labour. The D.P.R.K. and DPR Korea deny it. N. Korea is silent."
+    inputs = head_inputs(prepare(text, "Democratic People's Republic of Korea rejects report"))
+    assert inputs == [
+        "North Korea rejects report",
+        "We condemn North Korea's forced labour.",
+        "North Korea and North Korea deny it.",
+        "North Korea is silent.",
+    ]
+
+
+def test_below_min_confidence_the_stance_is_uncertain_with_score_and_evidence_kept(runtime_cpu):
+    text = STANCE_CASES["critical"][0]
+    sure = build_stance_scorer(StanceConfig(), runtime_cpu).score([text])[0]
+    assert StanceConfig().min_confidence == 0.5 and sure["label"] == "critical"
+    strict = build_stance_scorer(StanceConfig(min_confidence=0.9999), runtime_cpu).score([text])[0]
+    assert strict["label"] == "uncertain" and strict["confidence"] < 0.9999
+    assert (strict["score"], strict["evidence"]) == (sure["score"], sure["evidence"])
+
+
+def test_below_min_confidence_the_topic_is_uncertain_with_the_scores_kept(runtime_cpu):
+    # a text between two topics, so its primary-topic confidence is below 1 (clear cases round to 1.0)
+    text = (
+        "Foreign ministers met in Seoul to discuss tighter enforcement of the sanctions on North Korea "
+        "after its latest missile test, and agreed to keep talking."
+    )
+    sure = build_topic_classifier(TopicConfig(), runtime_cpu).classify([text])[0]
+    assert TopicConfig().min_confidence == 0.5 and sure["label"] in TOPIC_CASES and sure["confidence"] < 1.0
+    strict = build_topic_classifier(TopicConfig(min_confidence=1.0), runtime_cpu).classify([text])[0]
+    assert strict["label"] == "uncertain" and strict["labels"][0] == sure["label"]
+    assert strict["scores"] == sure["scores"] and strict["confidence"] == sure["confidence"]
+
+
+OFF_TOPIC = [
+    "Heavy rain flooded parts of Tokyo on Monday, disrupting train services for thousands of commuters.",
+    "Samsung reported record quarterly profits on strong demand for memory chips.",
+    "The K-pop group announced a world tour starting in Los Angeles in March.",
+    "South Korea's central bank held its benchmark rate at 3.5 percent, citing slowing household lending.",
+]
+# Economic texts that the heads read as sanctions at about 0.5 (0.50 and 0.53 when written): the training
+# data has no off-topic items, a known weakness (nlp/heads/README.md). strict: flags it once fixed.
+OFF_TOPIC_MISSES = [
+    "The central bank raised its policy rate by a quarter point on Thursday to curb inflation.",
+    "A bakery in Seoul won a national award for its sourdough bread.",
+]
+
+
+def test_an_off_topic_text_has_no_topic_label(topic):
+    for record in topic.classify(OFF_TOPIC):
+        assert record["label"] is None and record["labels"] == [], record
+        assert set(record["scores"]) == set(TOPIC_CASES)
+
+
+@pytest.mark.xfail(strict=True, reason="known weakness: economic vocabulary reads as sanctions")
+@pytest.mark.parametrize("text", OFF_TOPIC_MISSES)
+def test_off_topic_known_misses(topic, text):
+    assert topic.classify([text])[0]["label"] is None

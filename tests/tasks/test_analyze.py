@@ -79,3 +79,11 @@ def test_from_dict_validates_a_mapping_like_a_config_file():
     with pytest.raises(ConfigError, match="can only be set in a config file"):
         Analyzer.from_dict(off, ["topic.trust_remote_code=true"])
     assert off == {"summarizer": {"enabled": False}, "topic": {"enabled": False}, "runtime": {"device": "cpu"}}
+
+
+def test_the_offline_default_runs_one_minilm_for_summary_and_heads():
+    analyzer = Analyzer(load_config(None, ["runtime.device=cpu"]))
+    encoder = analyzer.summarizer.encoder
+    assert (
+        analyzer.topic.heads.encoder("topic") is encoder and analyzer.stance.backend.heads.encoder("stance") is encoder
+    )
