@@ -89,7 +89,7 @@ class SummarizerConfig(ModelConfig):
     long_input: Literal["chunk", "truncate", "error"] = "chunk"
     max_input_tokens: int | None = Field(None, ge=8)
     max_rounds: int = Field(3, ge=1)
-    batch_size: int = Field(8, ge=1)
+    batch_size: int | None = Field(None, ge=1)  # null: the engine's own (default_rows)
     max_batch_tokens: int = Field(16384, ge=64)  # padded input tokens x beams per generate call
     max_sentences: int = Field(3, ge=1)
     max_words: int | None = Field(60, ge=5)

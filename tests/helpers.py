@@ -102,28 +102,45 @@ def bert_tokenizer():
     )
 
 
-def save_bert_classifier(path: Path, labels: list[str], problem_type: str | None = None) -> Path:
-    """A one-layer BERT sequence classifier with the given id2label, saved with save_pretrained."""
+def save_bert_classifier(
+    path: Path,
+    labels: list[str],
+    problem_type: str | None = None,
+    *,
+    architecture: str = "bert",
+    hidden: int = 16,
+    layers: int = 1,
+    init: float = 0.5,
+) -> Path:
+    """A small BERT (or DistilBERT) sequence classifier with the given id2label, saved with
+    save_pretrained; one layer of width 16 by default, `init` the weights' spread (0.5: varied outputs)."""
     import torch
-    from transformers import BertConfig, BertForSequenceClassification
+    from transformers import (
+        BertConfig,
+        BertForSequenceClassification,
+        DistilBertConfig,
+        DistilBertForSequenceClassification,
+    )
 
     torch.manual_seed(0)
     tokenizer = bert_tokenizer()
-    config = BertConfig(
-        vocab_size=len(tokenizer),
-        hidden_size=16,
-        num_hidden_layers=1,
-        num_attention_heads=2,
-        intermediate_size=32,
-        max_position_embeddings=64,
-        num_labels=len(labels),
-        id2label=dict(enumerate(labels)),
-        label2id={label: i for i, label in enumerate(labels)},
-        problem_type=problem_type,
-        pad_token_id=0,
-        initializer_range=0.5,  # varied outputs
-    )
-    BertForSequenceClassification(config).save_pretrained(path)
+    common = {
+        "vocab_size": len(tokenizer),
+        "max_position_embeddings": 64,
+        "num_labels": len(labels),
+        "id2label": dict(enumerate(labels)),
+        "label2id": {label: i for i, label in enumerate(labels)},
+        "problem_type": problem_type,
+        "pad_token_id": 0,
+        "initializer_range": init,
+    }
+    if architecture == "distilbert":
+        shape = {"dim": hidden, "n_layers": layers, "n_heads": 2, "hidden_dim": 2 * hidden}
+        model = DistilBertForSequenceClassification(DistilBertConfig(**shape, **common))
+    else:
+        shape = {"hidden_size": hidden, "num_hidden_layers": layers, "num_attention_heads": 2}
+        model = BertForSequenceClassification(BertConfig(**shape, intermediate_size=2 * hidden, **common))
+    model.save_pretrained(path)
     tokenizer.save_pretrained(path)
     return path
 

@@ -67,6 +67,7 @@ class TransformersEngine:
     """
 
     name = "transformers"
+    default_rows = 8
 
     def __init__(self, model: Any, tokenizer: Any, runtime: Runtime, settings: Any):
         self.model, self.tokenizer, self.runtime, self.settings = model, tokenizer, runtime, settings

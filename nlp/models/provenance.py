@@ -139,7 +139,8 @@ def model_provenance(
 def describe(task: str, source: ModelConfig, component: Any, runtime: Runtime) -> dict[str, Any]:
     """The provenance of a built component (`summarizer`, `topic` or `stance`), its backend read off it:
     the summarizer's engine (transformers, ctranslate2) or `embedded` for the extractive one; the topic
-    classifier's or stance backend's kind (embedded, nli, classifier), `int8` when it runs quantized."""
+    classifier's or stance backend's kind (embedded, nli, classifier), `int8` when it runs quantized
+    (and `int8_engine`: ctranslate2, or torch dynamic quantization)."""
     if task == "summarizer":
         engine = getattr(component, "engine", None)
         if engine is None:
@@ -149,7 +150,10 @@ def describe(task: str, source: ModelConfig, component: Any, runtime: Runtime) -
     kind = type(backend).__name__.removesuffix("Topic").removesuffix("Stance").lower()
     scorer = getattr(backend, "scorer", None)
     compute_type = "int8" if getattr(scorer, "int8", False) else None
-    return model_provenance(source, runtime, kind, compute_type, heads=kind == "embedded")
+    part = model_provenance(source, runtime, kind, compute_type, heads=kind == "embedded")
+    if compute_type:
+        part["int8_engine"] = scorer.engine  # ctranslate2, or torch (dynamic quantization)
+    return part
 
 
 def dtype_name(runtime: Runtime) -> str:

@@ -1,14 +1,16 @@
-"""int8 encoders on the CPU: dynamic quantization of the Linear layers of a transformers model.
+"""int8 sequence classifiers on the CPU (`topic.int8`, `stance.int8`), in one of two ways.
 
-Weights are stored int8 per output channel and activations are quantized per batch as they come
-(`torch.ao.quantization.quantize_dynamic`); embeddings, layer norms, attention softmax and the
-classification head stay float32. It speeds up the CPU forward of BERT-sized encoders (NLI,
-classifiers, MiniLM) at a small, measured cost in agreement with float32 (README "Performance",
-`benchmarks/nli_speed.py`). CPU only: CUDA runs bfloat16/float16 instead.
+- CTranslate2 (`.[fast]` installed, a BERT or DistilBERT classifier): the encoder is converted once
+  to int8 (nlp/models/conversion.py) and run by `ctranslate2.Encoder`; the model's own
+  classification head runs in torch on its output. About 2.8x the float32 forward of a
+  DistilBERT-MNLI-sized model on 2 cores (README "Performance", `benchmarks/nli_speed.py`).
+- otherwise, dynamic quantization of the Linear layers (`torch.ao.quantization.quantize_dynamic`):
+  weights int8 per output channel, activations quantized per batch as they come; embeddings, layer
+  norms, attention softmax and the classification head stay float32. About 1.6x float32.
 
-`quantized()` returns a quantized copy and never changes the model it is given, since one loaded
-model can be shared by several components (nlp/models/load.py); each model is quantized once per
-process.
+CPU only: CUDA runs bfloat16/float16 instead. `quantized()` returns a quantized copy and never
+changes the model it is given, since one loaded model can be shared by several components
+(nlp/models/load.py); each model is quantized or converted once per process.
 """
 
 from __future__ import annotations
@@ -18,16 +20,20 @@ import logging
 import warnings
 from typing import Any
 
+import numpy as np
 import torch
 
 from nlp.errors import ConfigError
+from nlp.models import conversion
 from nlp.runtime import Runtime
+from nlp.schema import ModelConfig
 
 log = logging.getLogger(__name__)
 
 # classification heads: a few weights that decide the label, and cheap - left in float32
 _HEAD_NAMES = ("classifier", "pre_classifier", "score", "pooler")
 _QUANTIZED: dict[int, tuple[Any, Any]] = {}
+_ENCODERS: dict[tuple, Any] = {}
 
 
 def check_int8(runtime: Runtime, key: str) -> None:
@@ -65,3 +71,73 @@ def quantized(model: Any) -> Any:
     if key not in _QUANTIZED or _QUANTIZED[key][0] is not model:
         _QUANTIZED[key] = (model, quantize_encoder(model))
     return _QUANTIZED[key][1]
+
+
+def _distilbert_head(model: Any, hidden: torch.Tensor, pooled: torch.Tensor | None) -> torch.Tensor:
+    return model.classifier(torch.relu(model.pre_classifier(hidden[:, 0])))
+
+
+def _bert_head(model: Any, hidden: torch.Tensor, pooled: torch.Tensor | None) -> torch.Tensor:
+    return model.classifier(pooled)  # CTranslate2 computes BERT's pooler (dense + tanh on [CLS])
+
+
+# the classifiers whose head is applied here to CTranslate2's encoder output (in eval mode, dropout
+# is the identity), and whether the encoder reads token type ids
+_HEADS = {
+    "DistilBertForSequenceClassification": (_distilbert_head, False),
+    "BertForSequenceClassification": (_bert_head, True),
+}
+
+
+class CTranslate2Classifier:
+    """A sequence classifier's encoder in CTranslate2 at `compute_type`, its head in torch."""
+
+    engine = "ctranslate2"
+
+    def __init__(self, model: Any, source: ModelConfig, key: str, compute_type: str = "int8"):
+        import ctranslate2
+
+        self.model = model
+        self.head, self.token_types = _HEADS[type(model).__name__]
+        commit = getattr(model.config, "_commit_hash", None)
+        folder = conversion.converted(source, commit, compute_type, key=key)
+        cache_key = (str(folder), compute_type)
+        if cache_key not in _ENCODERS:
+            threads = torch.get_num_threads()
+            _ENCODERS[cache_key] = ctranslate2.Encoder(
+                str(folder), device="cpu", compute_type=compute_type, intra_threads=threads
+            )
+        self.encoder = _ENCODERS[cache_key]
+
+    @property
+    def config(self) -> Any:
+        return self.model.config
+
+    @torch.inference_mode()
+    def logits(self, encoded: dict[str, list[list[int]]]) -> np.ndarray:
+        """(rows, num_labels) logits for tokenized, unpadded rows (`input_ids`, maybe `token_type_ids`)."""
+        types = encoded.get("token_type_ids") if self.token_types else None
+        output = self.encoder.forward_batch(encoded["input_ids"], token_type_ids=types)
+        hidden = torch.as_tensor(np.asarray(output.last_hidden_state))
+        pooled = None if output.pooler_output is None else torch.as_tensor(np.asarray(output.pooler_output))
+        return self.head(self.model, hidden, pooled).float().numpy()
+
+
+def ctranslate2_problem(model: Any) -> str | None:
+    """Why CTranslate2 cannot run this classifier's int8 encoder; None if it can."""
+    if not conversion.installed():
+        return "ctranslate2 is not installed"
+    if type(model).__name__ not in _HEADS:
+        return f"CTranslate2 runs {' and '.join(_HEADS)} here, not {type(model).__name__}"
+    return None
+
+
+def int8_classifier(model: Any, source: ModelConfig, key: str) -> CTranslate2Classifier | Any:
+    """The int8 form of a loaded sequence classifier: CTranslate2's encoder when it runs this
+    architecture, else a dynamically quantized torch copy; logs which and why."""
+    reason = ctranslate2_problem(model)
+    if reason is None:
+        log.info("%s: int8 with CTranslate2", key)
+        return CTranslate2Classifier(model, source, key)
+    log.info("%s: int8 with torch dynamic quantization (%s)", key, reason)
+    return quantized(model)

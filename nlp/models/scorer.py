@@ -2,8 +2,8 @@
 
 Every (premise, hypothesis) pair or text is tokenized once and run once, in batches sorted by
 token length and cut under a padded-token budget (little padding); premises are chunked at
-sentence boundaries to fit the model, never cut. With `int8` the model runs dynamically quantized
-on the CPU (nlp/models/quantize.py).
+sentence boundaries to fit the model, never cut. With `int8` the model runs in int8 on the CPU:
+CTranslate2's encoder where it can, else dynamic quantization (nlp/models/quantize.py).
 """
 
 from __future__ import annotations
@@ -17,8 +17,9 @@ from nlp.errors import ModelError
 from nlp.labels import softmax
 from nlp.models.batches import token_batches
 from nlp.models.load import input_limit
-from nlp.models.quantize import check_int8, quantized
+from nlp.models.quantize import CTranslate2Classifier, check_int8, int8_classifier
 from nlp.runtime import Runtime
+from nlp.schema import ModelConfig
 from nlp.sentences import count_tokens, pack_sentences
 
 
@@ -34,12 +35,16 @@ class SequenceScorer:
         int8: bool = False,
         key: str = "int8",
         max_batch_tokens: int = 4096,
+        source: ModelConfig | None = None,
     ):
         """`batch_size` rows at most per forward, and at most `max_batch_tokens` padded tokens;
-        `int8`: run a quantized copy of `model` (CPU, float32 runtime; else a ConfigError naming `key`)."""
+        `int8`: run `model` (loaded from `source`) in int8 (CPU, float32 runtime; else a ConfigError
+        naming `key`); `engine` says how: ctranslate2, torch (dynamic quantization) or None."""
+        self.engine = None
         if int8:
             check_int8(runtime, key)
-            model = quantized(model)
+            model = int8_classifier(model, source or ModelConfig(model=model.name_or_path), key)
+            self.engine = model.engine if isinstance(model, CTranslate2Classifier) else "torch"
         self.tokenizer, self.model, self.runtime, self.batch_size = tokenizer, model, runtime, batch_size
         self.int8, self.max_batch_tokens = int8, max_batch_tokens
         self.limit = input_limit(model, tokenizer)
@@ -73,6 +78,8 @@ class SequenceScorer:
 
     @torch.inference_mode()
     def _forward(self, texts: list[str], pairs: list[str] | None) -> np.ndarray:
+        if isinstance(self.model, CTranslate2Classifier):  # unpadded rows: CTranslate2 pads itself
+            return self.model.logits(self.tokenizer(texts, pairs, truncation=True, max_length=self.limit))
         encoded = self.tokenizer(
             texts, pairs, return_tensors="pt", padding=True, truncation=True, max_length=self.limit
         ).to(self.runtime.device)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from nlp.document import Document, as_documents
 from nlp.errors import ConfigError, InputError
-from nlp.models import ctranslate
+from nlp.models import conversion, ctranslate
 from nlp.models.batches import token_batches
 from nlp.models.generate import TransformersEngine, generation_settings
 from nlp.models.load import input_limit, load_seq2seq
@@ -37,6 +37,7 @@ class Engine(Protocol):
     name: str
     compute_type: str
     beams: int
+    default_rows: int  # texts per call when summarizer.batch_size is null
 
     def generate(self, batch: list[list[int]], cap: int | None) -> list[list[int]]: ...
 
@@ -52,7 +53,7 @@ def build_summarizer(config: SummarizerConfig, runtime: Runtime) -> AbstractiveS
     if checkpoint is not None:
         model_config, settings = checkpoint
         compute_type = ctranslate.compute_type_for(config.compute_type, runtime)
-        folder = ctranslate.converted(
+        folder = conversion.converted(
             config, getattr(model_config, "_commit_hash", None), compute_type, config.convert_dir
         )
         tokenizer = ctranslate.read_tokenizer(config)
@@ -111,6 +112,7 @@ class AbstractiveSummarizer:
 
     def __init__(self, tokenizer: Any, engine: Engine, model_config: Any, config: SummarizerConfig):
         self.tokenizer, self.engine, self.config = tokenizer, engine, config
+        self.rows = config.batch_size or engine.default_rows
         self.model = getattr(engine, "model", None)  # the transformers model, when that is the engine
         limit = input_limit(SimpleNamespace(config=model_config), tokenizer)
         if config.max_input_tokens and config.max_input_tokens > limit:
@@ -195,7 +197,7 @@ class AbstractiveSummarizer:
         max_tokens = max(1, self.config.max_batch_tokens // self.engine.beams)
         for cap in dict.fromkeys(caps):
             group = [i for i, c in enumerate(caps) if c == cap]
-            for batch in token_batches([len(encoded[i]) for i in group], max_tokens, self.config.batch_size):
+            for batch in token_batches([len(encoded[i]) for i in group], max_tokens, self.rows):
                 rows = [group[k] for k in batch]
                 generated = self.engine.generate([encoded[i] for i in rows], cap)
                 for i, text in zip(rows, self.tokenizer.batch_decode(generated, skip_special_tokens=True)):

@@ -12,7 +12,7 @@ import pytest
 
 from helpers import CORPUS, NLP, REPO, long_text
 from nlp.errors import ConfigError
-from nlp.models import ctranslate
+from nlp.models import conversion, ctranslate
 from nlp.runtime import resolve_runtime
 from nlp.schema import ModelConfig, RuntimeConfig, SummarizerConfig
 from nlp.tasks.summarize import build_summarizer
@@ -51,10 +51,10 @@ def test_converted_model_summarizes_short_and_chunked_input(fixture, runtime_cpu
 
 def test_second_run_reuses_the_conversion(tiny_bart, runtime_cpu, tmp_path, monkeypatch):
     root = tmp_path / "ct2"
-    first = ctranslate.converted(ModelConfig(model=str(tiny_bart)), None, "int8", root)
-    assert (first / ctranslate.MARKER).is_file() and conversions(root) == [first.name]
-    monkeypatch.setattr(ctranslate, "_converter", lambda *a: pytest.fail("converted again"))
-    assert ctranslate.converted(ModelConfig(model=str(tiny_bart)), None, "int8", root) == first
+    first = conversion.converted(ModelConfig(model=str(tiny_bart)), None, "int8", root)
+    assert (first / conversion.MARKER).is_file() and conversions(root) == [first.name]
+    monkeypatch.setattr(conversion, "_converter", lambda *a: pytest.fail("converted again"))
+    assert conversion.converted(ModelConfig(model=str(tiny_bart)), None, "int8", root) == first
 
 
 def test_cache_is_keyed_by_compute_type_and_by_the_model_files(tiny_t5, runtime_cpu, tmp_path):
@@ -63,11 +63,11 @@ def test_cache_is_keyed_by_compute_type_and_by_the_model_files(tiny_t5, runtime_
     for item in tiny_t5.iterdir():
         (source / item.name).write_bytes(item.read_bytes())
     root = tmp_path / "ct2"
-    int8 = ctranslate.converted(ModelConfig(model=str(source)), None, "int8", root)
-    float32 = ctranslate.converted(ModelConfig(model=str(source)), None, "float32", root)
+    int8 = conversion.converted(ModelConfig(model=str(source)), None, "int8", root)
+    float32 = conversion.converted(ModelConfig(model=str(source)), None, "float32", root)
     assert int8 != float32
     os.utime(source / "model.safetensors", (1, 1))  # the folder was retrained in place
-    assert ctranslate.converted(ModelConfig(model=str(source)), None, "int8", root) not in (int8, float32)
+    assert conversion.converted(ModelConfig(model=str(source)), None, "int8", root) not in (int8, float32)
 
 
 def test_a_killed_conversion_is_never_used_and_is_converted_again(tiny_bart, tmp_path):
@@ -78,7 +78,7 @@ def test_a_killed_conversion_is_never_used_and_is_converted_again(tiny_bart, tmp
         import time
         from pathlib import Path
         from nlp.schema import ModelConfig
-        from nlp.models import ctranslate
+        from nlp.models import conversion
 
         class Hanging:
             def convert(self, out, **kwargs):
@@ -86,8 +86,8 @@ def test_a_killed_conversion_is_never_used_and_is_converted_again(tiny_bart, tmp
                 Path(out, "ready").touch()
                 time.sleep(120)
 
-        ctranslate._converter = lambda *a: Hanging()
-        ctranslate.converted(ModelConfig(model={str(tiny_bart)!r}), None, "int8", {str(root)!r})
+        conversion._converter = lambda *a: Hanging()
+        conversion.converted(ModelConfig(model={str(tiny_bart)!r}), None, "int8", {str(root)!r})
         """
     )
     process = subprocess.Popen([sys.executable, "-c", script], cwd=REPO)
@@ -100,18 +100,18 @@ def test_a_killed_conversion_is_never_used_and_is_converted_again(tiny_bart, tmp
         process.send_signal(signal.SIGKILL)
         process.wait()
     assert [p for p in root.iterdir() if not p.name.startswith(".")] == []  # nothing usable was left
-    folder = ctranslate.converted(ModelConfig(model=str(tiny_bart)), None, "int8", root)
-    assert (folder / ctranslate.MARKER).is_file() and (folder / "model.bin").stat().st_size > 100
+    folder = conversion.converted(ModelConfig(model=str(tiny_bart)), None, "int8", root)
+    assert (folder / conversion.MARKER).is_file() and (folder / "model.bin").stat().st_size > 100
     assert conversions(root) == [folder.name]  # the abandoned temporary folder is gone
 
 
 def test_a_folder_without_its_marker_is_converted_again(tiny_bart, tmp_path):
     root = tmp_path / "ct2"
-    folder = ctranslate.converted(ModelConfig(model=str(tiny_bart)), None, "int8", root)
-    (folder / ctranslate.MARKER).unlink()
+    folder = conversion.converted(ModelConfig(model=str(tiny_bart)), None, "int8", root)
+    (folder / conversion.MARKER).unlink()
     (folder / "model.bin").write_bytes(b"torn")
-    again = ctranslate.converted(ModelConfig(model=str(tiny_bart)), None, "int8", root)
-    assert again == folder and (folder / ctranslate.MARKER).is_file()
+    again = conversion.converted(ModelConfig(model=str(tiny_bart)), None, "int8", root)
+    assert again == folder and (folder / conversion.MARKER).is_file()
     assert (folder / "model.bin").stat().st_size > 100
 
 
@@ -224,3 +224,20 @@ def test_nlp_infer_on_cuda_through_ctranslate2(tiny_t5, cuda_runtime, tmp_path):
     assert [(r["summary"]["backend"], r["summary"]["compute_type"]) for r in records] == [
         ("ctranslate2", "float16")
     ] * 2
+
+
+@pytest.mark.parametrize(
+    ("backend", "batch_size", "rows"), [("ctranslate2", None, 4), ("transformers", None, 8), ("ctranslate2", 6, 6)]
+)
+def test_batches_hold_the_backends_own_number_of_texts_unless_batch_size_is_set(
+    backend, batch_size, rows, tiny_bart, runtime_cpu, tmp_path
+):
+    settings = {"backend": backend, "batch_size": batch_size, "generation": {"max_new_tokens": 3}}
+    if backend == "transformers":
+        settings["compute_type"] = "auto"
+    summarizer = make(tiny_bart, runtime_cpu, tmp_path, **settings)
+    sizes = []
+    generate = summarizer.engine.generate
+    summarizer.engine.generate = lambda batch, cap: sizes.append(len(batch)) or generate(batch, cap)
+    summarizer.summarize(CORPUS[:4] * 3)  # 12 short texts: the token budget does not cut them
+    assert max(sizes) == rows and sum(sizes) == 12

@@ -7,7 +7,7 @@ import torch
 
 from helpers import CORPUS, long_text
 from nlp.errors import ConfigError, InputError
-from nlp.models import ctranslate
+from nlp.models import conversion
 from nlp.models.batches import token_batches
 from nlp.schema import SummarizerConfig
 from nlp.sentences import count_tokens, split_sentences
@@ -199,13 +199,13 @@ def test_auto_falls_back_to_transformers_and_says_why(tiny_bart, runtime_cpu, tm
     summarizer = make(tiny_bart, runtime_cpu, backend="auto", generation={"early_stopping": False})
     assert summarizer.engine.name == "transformers"
     assert "backend transformers (auto: summarizer.generation.early_stopping" in caplog.text
-    monkeypatch.setattr(ctranslate, "installed", lambda: False)
+    monkeypatch.setattr(conversion, "installed", lambda: False)
     assert make(tiny_bart, runtime_cpu, backend="auto").engine.name == "transformers"
     assert "ctranslate2 is not installed" in caplog.text
 
 
 def test_an_explicit_compute_type_that_auto_cannot_honour_is_a_config_error(tiny_bart, runtime_cpu, monkeypatch):
-    monkeypatch.setattr(ctranslate, "installed", lambda: False)
+    monkeypatch.setattr(conversion, "installed", lambda: False)
     with pytest.raises(
         ConfigError, match=r"summarizer.compute_type: int8 cannot be honoured: ctranslate2 is not installed"
     ):
