@@ -9,7 +9,10 @@ user would. Arms, interleaved:
 
 - `pipeline`: `transformers.pipeline("zero-shot-classification")`, per document (the baseline);
 - `nlp float32`: topic.classify + stance.score on all documents (token-sorted pairs, padded-token budget);
-- `nlp int8`: the same with the model dynamically quantized (`topic.int8` / `stance.int8`).
+- `nlp int8 torch`: the same with the model dynamically quantized by torch (`topic.int8` /
+  `stance.int8` without `.[fast]`);
+- `nlp int8 ctranslate2`: `topic.int8` / `stance.int8` with `.[fast]`: the encoder converted to
+  int8 and run by CTranslate2, the model's own classification head in torch.
 
 Correctness: the largest |P(entailment)| difference from the pipeline over all pairs, and for int8
 the primary topic and stance score against `nlp float32` (random weights: the int8 agreement that
@@ -21,9 +24,12 @@ decides defaults is measured on trained weights by `benchmarks/int8_agreement.py
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import logging
+import os
 import sys
 from pathlib import Path
+from unittest.mock import patch
 
 import numpy as np
 
@@ -90,13 +96,15 @@ def main() -> None:
     import transformers
 
     from nlp.document import prepare
+    from nlp.models import conversion
     from nlp.models.scorer import SequenceScorer, entailment
     from nlp.runtime import resolve_runtime
-    from nlp.schema import RuntimeConfig, StanceConfig, TopicConfig
+    from nlp.schema import ModelConfig, RuntimeConfig, StanceConfig, TopicConfig
     from nlp.tasks.stance import build_stance_scorer
     from nlp.tasks.topic import build_topic_classifier
 
     transformers.logging.set_verbosity_error()
+    os.environ.setdefault("PENINSULA_NLP_CACHE", str(Path(args.workdir) / "cache"))  # the int8 conversion
     folder = distilbert_mnli(Path(args.workdir) / "distilbert-mnli")
     runtime = resolve_runtime(RuntimeConfig(device="cpu", dtype="float32"))
     topic = build_topic_classifier(TopicConfig(model=str(folder), backend="nli"), runtime)
@@ -106,7 +114,21 @@ def main() -> None:
     per_document = pairs_per_document(topic, stance, documents)
     flat = [(p, h) for calls in per_document for premises, hyps in calls for p, h in zip(premises, hyps)]
     scorer = topic.scorer
-    int8 = SequenceScorer(scorer.tokenizer, scorer.model, runtime, scorer.batch_size, int8=True)
+    int8 = {}
+    for engine in ("torch", "ctranslate2"):
+        with patch.object(
+            conversion, "installed", lambda e=engine: e == "ctranslate2" and importlib.util.find_spec("ctranslate2")
+        ):
+            int8[engine] = SequenceScorer(
+                scorer.tokenizer,
+                scorer.model,
+                runtime,
+                scorer.batch_size,
+                int8=True,
+                source=ModelConfig(model=str(folder)),
+            )
+        if int8[engine].engine != engine:  # ctranslate2 not installed
+            del int8[engine]
 
     def ours(use):
         def run():
@@ -116,7 +138,8 @@ def main() -> None:
         return run
 
     pipe = transformers.pipeline("zero-shot-classification", model=scorer.model, tokenizer=scorer.tokenizer, device=-1)
-    arms = {"pipeline": pipeline_arm(pipe, per_document), "nlp float32": ours(scorer), "nlp int8": ours(int8)}
+    arms = {"pipeline": pipeline_arm(pipe, per_document), "nlp float32": ours(scorer)}
+    arms |= {f"nlp int8 {engine}": ours(use) for engine, use in int8.items()}
     tokens = sum(len(ids) for ids in scorer.tokenizer([p for p, _ in flat], [h for _, h in flat])["input_ids"])
     print(
         f"distilbert-mnli-shaped model (random weights), {len(documents)} documents, {len(flat)} pairs, "
@@ -129,14 +152,18 @@ def main() -> None:
     reference = np.array(results["pipeline"]["last"])
     premises, hypotheses = [p for p, _ in flat], [h for _, h in flat]
     correctness = {}
-    for name, use in (("nlp float32", scorer), ("nlp int8", int8)):
+    for name, use in (("nlp float32", scorer), *((f"nlp int8 {e}", u) for e, u in int8.items())):
         diff = np.abs(entailment(use, premises, hypotheses, str(folder)) - reference).max()
         correctness[name] = f"max P(entail) diff vs pipeline {diff:.4f}"
-    (topics32, stances32), (topics8, stances8) = results["nlp float32"]["last"], results["nlp int8"]["last"]
-    same = sum(a["label"] == b["label"] for a, b in zip(topics32, topics8))
-    scored = [(a["score"], b["score"]) for a, b in zip(stances32, stances8) if a["score"] is not None]
-    worst = max((abs(a - b) for a, b in scored), default=0.0)
-    correctness["nlp int8"] += f"; primary topic = float32 {same}/{len(topics32)}, stance max diff {worst:.4f}"
+    topics32, stances32 = results["nlp float32"]["last"]
+    for engine in int8:
+        topics8, stances8 = results[f"nlp int8 {engine}"]["last"]
+        same = sum(a["label"] == b["label"] for a, b in zip(topics32, topics8))
+        scored = [(a["score"], b["score"]) for a, b in zip(stances32, stances8) if a["score"] is not None]
+        worst = max((abs(a - b) for a, b in scored), default=0.0)
+        correctness[f"nlp int8 {engine}"] += (
+            f"; primary topic = float32 {same}/{len(topics32)}, stance max diff {worst:.4f}"
+        )
     print()
     print(table(results, "pipeline", len(documents), "documents", {"correctness": correctness}))
 

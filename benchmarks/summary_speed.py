@@ -6,7 +6,10 @@ tokens (min_new_tokens = max_new_tokens) so every arm does the same work. Arms, 
 
 - `loop`: `model.generate` one article at a time under `torch.inference_mode()` (the baseline);
 - `nlp transformers`: `summarizer.backend: transformers` (token-budget batches, shared cross-attention cache);
-- `nlp ctranslate2 float32` / `int8`: `summarizer.backend: ctranslate2` at that compute type.
+- `nlp ctranslate2 float32` / `int8`: `summarizer.backend: ctranslate2` at that compute type;
+- `ctranslate2 direct <type>`: the same converted model called straight through
+  `Translator.translate_batch` on all articles at once (CTranslate2 sorts and batches them itself,
+  `--direct-batch` rows): what CTranslate2 alone does on this machine, the toolkit's ceiling.
 
 Correctness: the share of articles whose summary is identical to the loop's (float32 arms must be
 100%; int8 on random weights is shown for completeness - `summary_int8_quality.py` measures int8
@@ -43,6 +46,7 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--dtype", default="float32", help="runtime.dtype of the loop and the transformers arm")
     parser.add_argument("--compute-types", default=None, help="CTranslate2 arms, comma-separated (default per device)")
     parser.add_argument("--workdir", default="/tmp/peninsula-bench")
+    parser.add_argument("--direct-batch", type=int, default=4, help="max_batch_size of the direct CTranslate2 arm")
     return parser.parse_args()
 
 
@@ -57,6 +61,26 @@ def loop_arm(tokenizer, model, texts: list[str], generation: dict, device):
                 ids = model.generate(**inputs, **generation)[0]
                 out.append(tokenizer.decode(ids, skip_special_tokens=True).strip())
         return out
+
+    return run
+
+
+def direct_arm(summarizer, texts: list[str], args: argparse.Namespace):
+    """`translate_batch` on the summarizer's own Translator and generation options, all articles in one call."""
+    from nlp.models.ctranslate import translate_options
+    from nlp.models.generate import capped
+
+    translator, tokenizer = summarizer.engine.translator, summarizer.tokenizer
+    source = [
+        tokenizer.convert_ids_to_tokens(tokenizer(t, truncation=True, max_length=1024)["input_ids"]) for t in texts
+    ]
+    options = translate_options(capped(summarizer.engine.settings, None))  # the engine's own settings
+
+    def run() -> list[str]:
+        prefix = [summarizer.engine.target_prefix] * len(source) if summarizer.engine.target_prefix else None
+        results = translator.translate_batch(source, target_prefix=prefix, max_batch_size=args.direct_batch, **options)
+        ids = [tokenizer.convert_tokens_to_ids(r.hypotheses[0]) for r in results]
+        return [text.strip() for text in tokenizer.batch_decode(ids, skip_special_tokens=True)]
 
     return run
 
@@ -100,6 +124,8 @@ def main() -> None:
         )
         conversions[kind] = time.perf_counter() - started
         arms[f"nlp ctranslate2 {kind}"] = lambda s=summarizer: [r["text"] for r in s.summarize(texts)]
+        if kind == "int8":
+            arms["ctranslate2 direct int8"] = direct_arm(summarizer, texts, args)
     print(
         f"{args.model}-shaped model (random weights), {len(texts)} articles, {tokens} input tokens, "
         f"beams {args.beams}, {args.new_tokens} new tokens each, {runtime.device} {args.dtype}, "

@@ -36,7 +36,7 @@ def train_tokenizer(bos: bool, extra: tuple[str, ...] = ()):
     tok.normalizer = normalizers.Lowercase()
     tok.pre_tokenizer = pre_tokenizers.Whitespace()
     texts = (CORPUS + HYPOTHESIS_WORDS + list(extra)) * 4
-    tok.train_from_iterator(texts, trainers.WordLevelTrainer(special_tokens=specials))
+    tok.train_from_iterator(texts, trainers.WordLevelTrainer(special_tokens=list(specials)))
     template = "<s> $A </s>" if bos else "$A </s>"
     tok.post_processor = processors.TemplateProcessing(single=template, special_tokens=[("<s>", 3), ("</s>", 1)])
     return PreTrainedTokenizerFast(
@@ -79,18 +79,23 @@ def long_text(sentences: int) -> str:
     return " ".join(CORPUS[i % len(CORPUS)] for i in range(sentences))
 
 
-def bert_tokenizer():
-    """A word-level BERT-style tokenizer ([CLS] A [SEP] B [SEP]) for the tiny classifiers."""
+BERT_SPECIALS = ("[PAD]", "[UNK]", "[CLS]", "[SEP]")
+
+
+def bert_tokenizer(specials: tuple[str, ...] = BERT_SPECIALS):
+    """A word-level BERT-style tokenizer ([CLS] A [SEP] B [SEP]) for the tiny classifiers; `specials`
+    in id order (RoBERTa's order puts the padding at id 1)."""
     from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors, trainers
     from transformers import PreTrainedTokenizerFast
 
-    specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]"]
     tok = Tokenizer(models.WordLevel(unk_token="[UNK]"))
     tok.normalizer = normalizers.Lowercase()
     tok.pre_tokenizer = pre_tokenizers.Whitespace()
-    tok.train_from_iterator((CORPUS + HYPOTHESIS_WORDS) * 4, trainers.WordLevelTrainer(special_tokens=specials))
+    tok.train_from_iterator((CORPUS + HYPOTHESIS_WORDS) * 4, trainers.WordLevelTrainer(special_tokens=list(specials)))
     tok.post_processor = processors.TemplateProcessing(
-        single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B:1 [SEP]:1", special_tokens=[("[CLS]", 2), ("[SEP]", 3)]
+        single="[CLS] $A [SEP]",
+        pair="[CLS] $A [SEP] $B:1 [SEP]:1",
+        special_tokens=[(name, specials.index(name)) for name in ("[CLS]", "[SEP]")],
     )
     return PreTrainedTokenizerFast(
         tokenizer_object=tok,
@@ -112,7 +117,7 @@ def save_bert_classifier(
     layers: int = 1,
     init: float = 0.5,
 ) -> Path:
-    """A small BERT (or DistilBERT) sequence classifier with the given id2label, saved with
+    """A small BERT (or DistilBERT, RoBERTa, XLM-RoBERTa) sequence classifier with the given id2label, saved with
     save_pretrained; one layer of width 16 by default, `init` the weights' spread (0.5: varied outputs)."""
     import torch
     from transformers import (
@@ -120,10 +125,14 @@ def save_bert_classifier(
         BertForSequenceClassification,
         DistilBertConfig,
         DistilBertForSequenceClassification,
+        RobertaConfig,
+        RobertaForSequenceClassification,
+        XLMRobertaConfig,
+        XLMRobertaForSequenceClassification,
     )
 
     torch.manual_seed(0)
-    tokenizer = bert_tokenizer()
+    tokenizer = bert_tokenizer(("[CLS]", "[PAD]", "[SEP]", "[UNK]") if "roberta" in architecture else BERT_SPECIALS)
     common = {
         "vocab_size": len(tokenizer),
         "max_position_embeddings": 64,
@@ -131,12 +140,20 @@ def save_bert_classifier(
         "id2label": dict(enumerate(labels)),
         "label2id": {label: i for i, label in enumerate(labels)},
         "problem_type": problem_type,
-        "pad_token_id": 0,
+        "pad_token_id": tokenizer.pad_token_id,
         "initializer_range": init,
     }
     if architecture == "distilbert":
         shape = {"dim": hidden, "n_layers": layers, "n_heads": 2, "hidden_dim": 2 * hidden}
         model = DistilBertForSequenceClassification(DistilBertConfig(**shape, **common))
+    elif "roberta" in architecture:  # positions start after the padding id, as in RoBERTa checkpoints
+        shape = {"hidden_size": hidden, "num_hidden_layers": layers, "num_attention_heads": 2, "type_vocab_size": 1}
+        config_class, model_class = {
+            "roberta": (RobertaConfig, RobertaForSequenceClassification),
+            "xlm-roberta": (XLMRobertaConfig, XLMRobertaForSequenceClassification),
+        }[architecture]
+        config = config_class(**shape, intermediate_size=2 * hidden, **common | {"max_position_embeddings": 66})
+        model = model_class(config)
     else:
         shape = {"hidden_size": hidden, "num_hidden_layers": layers, "num_attention_heads": 2}
         model = BertForSequenceClassification(BertConfig(**shape, intermediate_size=2 * hidden, **common))

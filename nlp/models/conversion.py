@@ -35,7 +35,7 @@ MARKER = "peninsula-conversion.json"
 # transformers 5 dropped BartConfig.normalize_before, which CTranslate2's BART-family loader reads
 _PRE_NORM = {"bart": False, "mbart": True, "pegasus": True}
 # ... and BertConfig.position_embedding_type: its models have absolute position embeddings only now
-_ABSOLUTE = ("bert", "xlm-roberta")
+_ABSOLUTE = ("bert", "roberta", "xlm-roberta")
 
 
 def installed() -> bool:

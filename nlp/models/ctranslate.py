@@ -167,7 +167,7 @@ class CTranslate2Engine:
             compute_type,
         )
         forced = settings.forced_bos_token_id
-        self._prefix = None if forced is None else [tokenizer.convert_ids_to_tokens(forced)]
+        self.target_prefix = None if forced is None else [tokenizer.convert_ids_to_tokens(forced)]
         # on the CPU, batches of 4 ran 15% faster than 8 (32 DistilBART-size articles, beam 4, int8:
         # benchmarks/summary_speed.py); on CUDA larger batches pay
         self.default_rows = 4 if translator.device == "cpu" else 8
@@ -179,7 +179,7 @@ class CTranslate2Engine:
     def generate(self, batch: list[list[int]], cap: int | None) -> list[list[int]]:
         options = translate_options(capped(self.settings, cap))
         source = [self.tokenizer.convert_ids_to_tokens(ids) for ids in batch]
-        prefix = [self._prefix] * len(batch) if self._prefix else None
+        prefix = [self.target_prefix] * len(batch) if self.target_prefix else None
         results = self.translator.translate_batch(source, target_prefix=prefix, **options)
         return [self.tokenizer.convert_tokens_to_ids(result.hypotheses[0]) for result in results]
 

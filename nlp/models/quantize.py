@@ -1,6 +1,6 @@
 """int8 sequence classifiers on the CPU (`topic.int8`, `stance.int8`), in one of two ways.
 
-- CTranslate2 (`.[fast]` installed, a BERT or DistilBERT classifier): the encoder is converted once
+- CTranslate2 (`.[fast]` installed, a BERT, DistilBERT, RoBERTa or XLM-RoBERTa classifier): the encoder is converted once
   to int8 (nlp/models/conversion.py) and run by `ctranslate2.Encoder`; the model's own
   classification head runs in torch on its output. About 2.8x the float32 forward of a
   DistilBERT-MNLI-sized model on 2 cores (README "Performance", `benchmarks/nli_speed.py`).
@@ -81,11 +81,17 @@ def _bert_head(model: Any, hidden: torch.Tensor, pooled: torch.Tensor | None) ->
     return model.classifier(pooled)  # CTranslate2 computes BERT's pooler (dense + tanh on [CLS])
 
 
+def _roberta_head(model: Any, hidden: torch.Tensor, pooled: torch.Tensor | None) -> torch.Tensor:
+    return model.classifier(hidden[:, :1])  # RoBERTa's head reads the first token itself
+
+
 # the classifiers whose head is applied here to CTranslate2's encoder output (in eval mode, dropout
 # is the identity), and whether the encoder reads token type ids
 _HEADS = {
     "DistilBertForSequenceClassification": (_distilbert_head, False),
     "BertForSequenceClassification": (_bert_head, True),
+    "RobertaForSequenceClassification": (_roberta_head, False),
+    "XLMRobertaForSequenceClassification": (_roberta_head, False),
 }
 
 
@@ -128,7 +134,7 @@ def ctranslate2_problem(model: Any) -> str | None:
     if not conversion.installed():
         return "ctranslate2 is not installed"
     if type(model).__name__ not in _HEADS:
-        return f"CTranslate2 runs {' and '.join(_HEADS)} here, not {type(model).__name__}"
+        return f"CTranslate2 runs {', '.join(_HEADS)} here, not {type(model).__name__}"
     return None
 
 
