@@ -30,6 +30,11 @@ def check_inference(config: Config) -> str:
         from nlp.html import require_html
 
         require_html()
+    from nlp.models.quantize import check_int8_setting
+
+    for task in ("topic", "stance"):
+        if getattr(config, task).enabled:
+            check_int8_setting(getattr(config, task), Runtime(device, dtype, config.runtime.seed), task)
     if config.summarizer.enabled and config.summarizer.backend == "ctranslate2":
         from nlp.errors import ConfigError
         from nlp.models.ctranslate import runtime_problem

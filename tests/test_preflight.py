@@ -27,6 +27,11 @@ def test_auto_device_and_dtype_are_resolved_to_what_a_run_uses():
     [
         (["runtime.device=cpu", "runtime.dtype=float16"], "runtime.dtype: float16 was requested on the CPU"),
         (["runtime.device=cuda:7"], "runtime.device: 'cuda:7' was requested"),
+        (["topic.int8=true"], "topic.int8: the embedded heads run in float32"),
+        (
+            ["stance.model=some/nli", "stance.int8=true", "runtime.dtype=bfloat16"],
+            "stance.int8: int8 quantizes a float32",
+        ),
     ],
 )
 def test_what_a_run_refuses_check_refuses(overrides, fragment):

@@ -48,6 +48,22 @@ def check_int8(runtime: Runtime, key: str) -> None:
         raise ConfigError(f"{key}: this torch {torch.__version__} has no dynamic quantization; set {key}=false")
 
 
+def check_int8_setting(config: Any, runtime: Runtime, task: str) -> None:
+    """The ConfigError a run would raise for `<task>.int8: true`, before any model loads: the embedded
+    heads stay float32, and int8 needs a float32 CPU runtime."""
+    from nlp.models.embedded import is_heads_dir
+
+    if not config.int8:
+        return
+    if is_heads_dir(config.model):
+        raise ConfigError(
+            f"{task}.int8: the embedded heads run in float32 (in int8 their MiniLM changed 2.3% of primary "
+            'topics and stances by up to 0.15, README "Performance"); int8 is for NLI and classifier '
+            f"models. Set {task}.int8=false"
+        )
+    check_int8(runtime, f"{task}.int8")
+
+
 def quantize_encoder(model: Any) -> Any:
     """An int8 copy of `model` (a transformers encoder or sequence classifier): every Linear layer
     but the classification head dynamically quantized, per output channel; in eval mode."""

@@ -16,7 +16,7 @@ from nlp.labels import side_confidence, softmax, stance_label, stance_value
 from nlp.models.embedded import EmbeddedHeads, head_inputs, is_heads_dir, lexical_text
 from nlp.models.encoder import document_vectors
 from nlp.models.load import load_classifier
-from nlp.models.quantize import check_int8
+from nlp.models.quantize import check_int8_setting
 from nlp.models.scorer import SequenceScorer, entailment
 from nlp.runtime import Runtime
 from nlp.schema import StanceConfig
@@ -30,13 +30,8 @@ _NLI_MAX_SENTENCES = 64
 
 
 def build_stance_scorer(config: StanceConfig, runtime: Runtime) -> StanceScorer:
+    check_int8_setting(config, runtime, "stance")  # before any model loads
     if is_heads_dir(config.model):
-        if config.int8:
-            raise ConfigError(
-                "stance.int8: the embedded heads run in float32 (in int8 their MiniLM changed 2.3% of primary "
-                'topics and stances by up to 0.15, README "Performance"); int8 is for NLI and classifier '
-                "models. Set stance.int8=false"
-            )
         if config.backend not in ("auto", "embedded"):
             raise ConfigError(
                 f"stance.backend: {config.backend!r} needs a model; stance.model {config.model!r} is embedded heads"
@@ -44,8 +39,6 @@ def build_stance_scorer(config: StanceConfig, runtime: Runtime) -> StanceScorer:
         return StanceScorer(config, EmbeddedStance(EmbeddedHeads.shared(runtime, config.model), config))
     if config.backend == "embedded":
         raise ConfigError("stance.backend: 'embedded' needs stance.model: embedded (or a folder of trained heads)")
-    if config.int8:
-        check_int8(runtime, "stance.int8")  # before the model loads
     tokenizer, model = load_classifier(config, runtime, key="stance.model")
     scorer = SequenceScorer(tokenizer, model, runtime, config.batch_size, config.int8, "stance.int8", source=config)
     is_nli = any(label.lower().startswith("entail") for label in scorer.labels)

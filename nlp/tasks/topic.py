@@ -15,29 +15,22 @@ from nlp.labels import sigmoid, softmax
 from nlp.models.embedded import EmbeddedHeads, head_inputs, is_heads_dir, lexical_text
 from nlp.models.encoder import document_vectors
 from nlp.models.load import load_classifier
-from nlp.models.quantize import check_int8
+from nlp.models.quantize import check_int8_setting
 from nlp.models.scorer import SequenceScorer, entailment, label_index
 from nlp.runtime import Runtime
 from nlp.schema import TopicConfig
 
 
 def build_topic_classifier(config: TopicConfig, runtime: Runtime) -> EmbeddedTopic | NliTopic | ClassifierTopic:
+    check_int8_setting(config, runtime, "topic")  # before any model loads
     if config.backend == "embedded" and not is_heads_dir(config.model):
         raise ConfigError("topic.backend: 'embedded' needs topic.model: embedded (or a folder of trained heads)")
     if is_heads_dir(config.model):
-        if config.int8:
-            raise ConfigError(
-                "topic.int8: the embedded heads run in float32 (in int8 their MiniLM changed 2.3% of primary "
-                'topics and stances by up to 0.15, README "Performance"); int8 is for NLI and classifier '
-                "models. Set topic.int8=false"
-            )
         if config.backend not in ("auto", "embedded"):
             raise ConfigError(
                 f"topic.backend: {config.backend!r} needs a model; topic.model {config.model!r} is embedded heads"
             )
         return EmbeddedTopic(EmbeddedHeads.shared(runtime, config.model), config)
-    if config.int8:
-        check_int8(runtime, "topic.int8")  # before the model loads
     tokenizer, model = load_classifier(config, runtime, key="topic.model")
     scorer = SequenceScorer(tokenizer, model, runtime, config.batch_size, config.int8, "topic.int8", source=config)
     is_nli = any(label.lower().startswith("entail") for label in scorer.labels)
