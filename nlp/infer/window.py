@@ -6,6 +6,8 @@ inside `map_batches`. Results come back in input order.
 
 from __future__ import annotations
 
+import ctypes
+import functools
 import logging
 from collections.abc import Callable, Iterator
 
@@ -107,6 +109,27 @@ def bad_title(item: InputLine, field: str) -> dict | None:
     )
 
 
+def trim_heap() -> None:
+    """Hand the C heap's free pages back to the system (glibc's `malloc_trim`); a no-op elsewhere.
+
+    A long run allocates and frees many small buffers (tokenizations, tensors, sentence vectors);
+    glibc keeps freed memory in its heap, so a process's RSS crept up over a run while what it held
+    stayed flat: +124 MB over 100k records, and 882 -> 559 MB at the end of a 30k-record run when
+    trimmed (README "Performance"). Called once per window; it takes about a millisecond.
+    """
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@functools.cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    try:
+        return ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):  # not glibc (macOS, musl, Windows)
+        return None
+
+
 def _release_cached_memory() -> None:
     import torch
 
@@ -174,6 +197,7 @@ def process_window(
             failures.append(result["error"])
         else:
             outputs.append(output_record(item, result, settings.carry))
+    trim_heap()
     return outputs, failures
 
 

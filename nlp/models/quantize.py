@@ -1,13 +1,15 @@
 """int8 sequence classifiers on the CPU (`topic.int8`, `stance.int8`), in one of two ways.
 
-- CTranslate2 (`.[fast]` installed, a BERT, DistilBERT, RoBERTa or XLM-RoBERTa classifier): the encoder is converted once
-  to int8 (nlp/models/conversion.py) and run by `ctranslate2.Encoder`; the model's own
-  classification head runs in torch on its output. About 2.8x the float32 forward of a
-  DistilBERT-MNLI-sized model on 2 cores (README "Performance", `benchmarks/nli_speed.py`).
+- CTranslate2 (`.[fast]` installed, a BERT, DistilBERT, RoBERTa or XLM-RoBERTa classifier): the
+  encoder is converted once to int8 (nlp/models/conversion.py) and run by `ctranslate2.Encoder`;
+  the model's own classification head runs in torch on its output.
 - otherwise, dynamic quantization of the Linear layers (`torch.ao.quantization.quantize_dynamic`):
   weights int8 per output channel, activations quantized per batch as they come; embeddings, layer
-  norms, attention softmax and the classification head stay float32. About 1.6x float32.
+  norms, attention softmax and the classification head stay float32.
 
+On length-sorted batches both run about 1.5x the float32 forward on this project's 2-core AVX2
+machine (README "Performance", `benchmarks/nli_speed.py`); CTranslate2's is preferred because on
+trained weights (the packaged MiniLM, `benchmarks/int8_agreement.py`) it stays closer to float32.
 CPU only: CUDA runs bfloat16/float16 instead. `quantized()` returns a quantized copy and never
 changes the model it is given, since one loaded model can be shared by several components
 (nlp/models/load.py); each model is quantized or converted once per process.
