@@ -117,10 +117,12 @@ def save_bert_classifier(
     layers: int = 1,
     init: float = 0.5,
 ) -> Path:
-    """A small BERT (or DistilBERT, RoBERTa, XLM-RoBERTa) sequence classifier with the given id2label, saved with
+    """A small BERT (or DistilBERT, RoBERTa, XLM-RoBERTa, ALBERT) sequence classifier with the given id2label, saved with
     save_pretrained; one layer of width 16 by default, `init` the weights' spread (0.5: varied outputs)."""
     import torch
     from transformers import (
+        AlbertConfig,
+        AlbertForSequenceClassification,
         BertConfig,
         BertForSequenceClassification,
         DistilBertConfig,
@@ -146,6 +148,9 @@ def save_bert_classifier(
     if architecture == "distilbert":
         shape = {"dim": hidden, "n_layers": layers, "n_heads": 2, "hidden_dim": 2 * hidden}
         model = DistilBertForSequenceClassification(DistilBertConfig(**shape, **common))
+    elif architecture == "albert":  # an encoder CTranslate2 does not convert
+        shape = {"embedding_size": hidden, "hidden_size": hidden, "num_hidden_layers": layers, "num_attention_heads": 2}
+        model = AlbertForSequenceClassification(AlbertConfig(**shape, intermediate_size=2 * hidden, **common))
     elif "roberta" in architecture:  # positions start after the padding id, as in RoBERTa checkpoints
         shape = {"hidden_size": hidden, "num_hidden_layers": layers, "num_attention_heads": 2, "type_vocab_size": 1}
         config_class, model_class = {

@@ -115,27 +115,8 @@ def test_second_build_reuses_the_conversion(small_nli, runtime_cpu, monkeypatch)
 
 
 def test_an_architecture_ctranslate2_has_no_head_for_runs_in_torch_int8(tmp_path, runtime_cpu):
-    from transformers import AlbertConfig, AlbertForSequenceClassification
-
-    from helpers import bert_tokenizer
-
-    tokenizer = bert_tokenizer()
-    config = AlbertConfig(
-        vocab_size=len(tokenizer),
-        embedding_size=16,
-        hidden_size=32,
-        num_hidden_layers=1,
-        num_attention_heads=2,
-        intermediate_size=64,
-        max_position_embeddings=64,
-        num_labels=3,
-        id2label=dict(enumerate(NLI_LABELS)),
-        label2id={label: i for i, label in enumerate(NLI_LABELS)},
-        pad_token_id=0,
-    )
-    AlbertForSequenceClassification(config).save_pretrained(tmp_path / "albert")
-    tokenizer.save_pretrained(tmp_path / "albert")
-    stance = build_stance_scorer(StanceConfig(model=str(tmp_path / "albert"), int8=True), runtime_cpu)
+    albert = save_bert_classifier(tmp_path / "albert", NLI_LABELS, architecture="albert")
+    stance = build_stance_scorer(StanceConfig(model=str(albert), int8=True), runtime_cpu)
     assert stance.backend.scorer.engine == "torch"
     assert stance.score(CORPUS[:2])[0]["target"] == "North Korea"
 
