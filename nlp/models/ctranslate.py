@@ -168,7 +168,7 @@ class CTranslate2Engine:
         )
         forced = settings.forced_bos_token_id
         self.target_prefix = None if forced is None else [tokenizer.convert_ids_to_tokens(forced)]
-        # on the CPU, batches of 4 ran 15% faster than 8 (32 DistilBART-size articles, beam 4, int8:
+        # on the CPU, batches of 4 ran 6% faster than 8 (32 DistilBART-size articles, beam 4, int8:
         # benchmarks/summary_speed.py); on CUDA larger batches pay
         self.default_rows = 4 if translator.device == "cpu" else 8
 
